@@ -1,0 +1,158 @@
+/**
+ * The `emu` command line. Built from a factory so every test gets a fresh
+ * program with its own output streams; actions stay thin (parse, call a pure
+ * function, render) and one place maps errors to exit codes.
+ *
+ * Exit codes (scripts rely on them):
+ *   0  success
+ *   1  the run failed (an NF threw, the engine stalled, a controller failed)
+ *   2  bad input: CLI usage, scenario file, pcap file
+ *   3  the run finished but packet conservation does not hold (an engine bug)
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { PlanError } from '../graph/plan.js';
+import { recordToJson, recordToMsgpack } from '../metrics/record.js';
+import { NF_KINDS } from '../nf/catalog.js';
+import { loadScenarioFile } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { ConfigError } from '../util/config-check.js';
+import { PcapError } from '../traffic/pcap.js';
+import { runScenario, RunError } from '../engine/run.js';
+import { buildPlan } from '../graph/plan.js';
+import { EMU_VERSION } from '../version.js';
+import { Progress } from './progress.js';
+import { renderRunSummary, renderNfList } from './render.js';
+
+export const EXIT_OK = 0;
+export const EXIT_RUN_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_NOT_CONSERVED = 3;
+
+export interface CliIo {
+  out: { write(s: string): unknown; isTTY?: boolean };
+  err: { write(s: string): unknown; isTTY?: boolean };
+}
+
+class ExitCode extends Error {
+  constructor(readonly code: number) { super(`exit ${code}`); }
+}
+
+function parseSeed(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new InvalidArgumentError(`expected an integer between 0 and 4294967295, got "${v}"`);
+  return Number(v);
+}
+
+function parseThreads(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1024) throw new InvalidArgumentError(`expected "auto" or an integer between 1 and 1024, got "${v}"`);
+  return Number(v);
+}
+
+function loadScenario(file: string, o: { seed?: number; threads?: number | 'auto'; duration?: string }): Scenario {
+  const overrides: { seed?: number; threads?: number | 'auto'; duration?: string } = {};
+  if (o.seed !== undefined) overrides.seed = o.seed;
+  if (o.threads !== undefined) overrides.threads = o.threads;
+  if (o.duration !== undefined) overrides.duration = o.duration;
+  return loadScenarioFile(file, { kinds: NF_KINDS, overrides });
+}
+
+export function createProgram(io: CliIo): Command {
+  const program = new Command('emu');
+  program
+    .description('NFV dataplane emulator: real NF code on real packet bytes, worker threads as CPU cores, virtual time')
+    .version(EMU_VERSION, '-V, --version')
+    .configureOutput({ writeOut: (s) => void io.out.write(s), writeErr: (s) => void io.err.write(s) })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('run')
+    .description('run a scenario file in virtual time and print its results')
+    .argument('<file>', 'scenario file (.yaml, .yml or .json)')
+    .option('--json', 'print the result record as JSON on stdout')
+    .option('--out <file>', 'also write the result record as JSON to <file>')
+    .option('--msgpack <file>', 'also write the result record as msgpack to <file>')
+    .option('--seed <n>', 'override the scenario seed', parseSeed)
+    .option('--threads <n>', 'worker threads: an integer or "auto" (one per emulated core); results do not depend on it', parseThreads)
+    .option('--duration <d>', 'override the virtual duration, e.g. 10ms or 2s')
+    .option('-q, --quiet', 'no progress indicator')
+    .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n')
+    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean }) => {
+      const s = loadScenario(file, o);
+      const showProgress = !o.quiet && io.err.isTTY === true;
+      const progress = showProgress ? new Progress(io.err as never, { label: s.name }) : null;
+      const runOpts: Parameters<typeof runScenario>[1] = {};
+      if (o.threads !== undefined) runOpts.threads = o.threads;
+      if (progress) runOpts.onProgress = (f) => progress.update(f);
+      const res = await runScenario(s, runOpts);
+      progress?.done(`${res.wallSeconds.toFixed(1)} s wall`);
+      for (const w of res.warnings) io.err.write(`warning: ${w}\n`);
+      if (o.out) writeFileSync(o.out, recordToJson(res.record));
+      if (o.msgpack) writeFileSync(o.msgpack, recordToMsgpack(res.record));
+      if (o.json) io.out.write(recordToJson(res.record));
+      else io.out.write(renderRunSummary(res.record, res.wallSeconds, res.threads));
+      if (!res.record.totals.conserved) {
+        const t = res.record.totals;
+        io.err.write(`emu: packet conservation violated: generated ${t.generated} != delivered ${t.delivered} + dropped ${t.dropped} + in flight ${t.inFlight}\n`);
+        throw new ExitCode(EXIT_NOT_CONSERVED);
+      }
+    });
+
+  program
+    .command('validate')
+    .description('check a scenario file and its graph without running it')
+    .argument('<file>', 'scenario file')
+    .action((file: string) => {
+      const s = loadScenario(file, {});
+      const plan = buildPlan(s);
+      for (const w of plan.warnings) io.err.write(`warning: ${w}\n`);
+      io.out.write(`${file}: ok (${s.modules.length} modules, ${s.tasks.length} tasks on ${s.machine.cores} cores, ${plan.channels.length} rings)\n`);
+    });
+
+  const nf = program.command('nf').description('network functions');
+  nf.command('list')
+    .description('list the NF kinds with their gates, drop reasons and counters')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      if (o.json) {
+        io.out.write(`${JSON.stringify(NF_KINDS.map((k) => ({ name: k.name, help: k.help, gates: k.gateNames, dropReasons: k.dropReasons, counters: k.counters, isQueue: k.isQueue })), null, 2)}\n`);
+      } else {
+        io.out.write(renderNfList(NF_KINDS));
+      }
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (never throws). */
+export async function main(argv: string[], io: CliIo = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (e) {
+    return exitCodeFor(e, io);
+  }
+}
+
+export function exitCodeFor(e: unknown, io: CliIo): number {
+  if (e instanceof ExitCode) return e.code;
+  if (e instanceof CommanderError) {
+    // Help and version exit with 0; usage errors were already printed by commander.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+    return EXIT_BAD_INPUT;
+  }
+  if (e instanceof ConfigError || e instanceof PlanError || e instanceof PcapError) {
+    io.err.write(`emu: ${e.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (e instanceof RunError) {
+    io.err.write(`emu: ${e.message}\n`);
+    return EXIT_RUN_FAILED;
+  }
+  const err = e as Error;
+  io.err.write(`emu: run failed: ${err?.message ?? String(e)}\n`);
+  if (process.env['EMU_DEBUG']) io.err.write(`${err?.stack ?? ''}\n`);
+  return EXIT_RUN_FAILED;
+}

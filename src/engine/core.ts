@@ -1,0 +1,558 @@
+/**
+ * One emulated CPU core: its virtual clock, its tasks, and the run loop that
+ * moves packets through the modules of a task in virtual time.
+ *
+ * Conservative synchronisation (Chandy–Misra–Bryant, with the "null messages"
+ * reduced to a shared clock word per actor):
+ *  - Every input ring is fed by one producer actor whose entries are in time
+ *    order. The core may act at time `now` only when, for every input ring,
+ *    either an entry is waiting (so the earliest future arrival on that ring
+ *    is known) or the producer's published bound is above `now` (nothing
+ *    earlier can still come). Otherwise it is blocked and the host parks it.
+ *  - After each step the core publishes its own bound: nothing it enqueues
+ *    from now on can carry a time below now + lookahead, where lookahead is
+ *    the least a task run costs before its first module emits (at least one
+ *    cycle, so virtual time always advances).
+ *  - Ties: arrivals at exactly `now` are visible at `now`; among rings the
+ *    lower channel id comes first. Nothing depends on thread timing.
+ *
+ * A step is one scheduling decision: admit arrivals, pick a task (round
+ * robin among tasks with work, a strategy later issues replace), run one batch
+ * to completion, flush its outputs; or, with no work, jump to the next event.
+ */
+import { findNfKind } from '../nf/catalog.js';
+import { FREE_MEMORY, type MemoryModel, type NfContext, type NfEnv, type NfInstance } from '../nf/nf.js';
+import { NO_FLOW, freePacket, type PacketPool } from '../packet/pool.js';
+import type { Plan, Target } from '../graph/plan.js';
+import type { Scenario } from '../scenario/types.js';
+import { buildInputs, type ArrivalSink, type TaskInput } from './input.js';
+import { BackPressureOutput, TailDropOutput, type ChannelOutput } from './output.js';
+import type { SharedState } from './shared.js';
+import { ActorStats } from './stats.js';
+import type { TapSink } from './tap.js';
+
+export const STEP_DONE = 0;
+export const STEP_PROGRESS = 1;
+export const STEP_BLOCKED = 2;
+
+export const MAX_BATCH = 1024;
+
+export interface Actor {
+  readonly actorId: number;
+  readonly stats: ActorStats;
+  epochEndCycles: number;
+  clockCycles(): number;
+  step(): number;
+  /** One line for stall reports. */
+  describe(): string;
+  /** Where the actor was when it threw: "core 2, task b@2, module fw". */
+  location(): string;
+}
+
+class ModuleRt {
+  readonly gateBufs: Uint32Array[];
+  readonly gateCounts: Int32Array;
+  readonly gateTaps: Int32Array;
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly nf: NfInstance,
+    readonly gates: readonly Target[],
+    readonly isSink: boolean,
+  ) {
+    this.gateBufs = gates.map(() => new Uint32Array(MAX_BATCH));
+    this.gateCounts = new Int32Array(gates.length);
+    this.gateTaps = new Int32Array(gates.length).fill(-1);
+  }
+}
+
+interface TaskRt {
+  id: number;
+  name: string;
+  batch: number;
+  input: TaskInput;
+  entry: Target;
+  /** 1 when no module on the entry path declares any cost: keeps lookahead >= 1. */
+  minChargeCycles: number;
+  rxTap: number;
+}
+
+interface InputChannel {
+  ring: TaskInput['rings'][number];
+  producer: number;
+  boundCache: number;
+  /** Logical capacity of a back-pressure channel, 0 for tail-drop transport rings. */
+  bpCapacity: number;
+}
+
+export class CoreActor implements Actor, NfContext, ArrivalSink {
+  readonly actorId: number;
+  readonly stats: ActorStats;
+  readonly pool: PacketPool;
+  readonly coreId: number;
+  readonly mem: MemoryModel = FREE_MEMORY;
+  nowCycles_ = 0;
+  epochEndCycles = 0;
+
+  private readonly tasks: TaskRt[] = [];
+  private readonly modules = new Map<number, ModuleRt>();
+  private readonly outputs: (ChannelOutput | undefined)[];
+  private readonly touched: ChannelOutput[] = [];
+  private readonly inputChannels: InputChannel[] = [];
+  private readonly lookaheadCycles: number;
+  private readonly batchBuf = new Uint32Array(MAX_BATCH);
+  private readonly reasonCount: number;
+  private readonly gateOverflowId: number;
+  private readonly deadendId: number;
+  private readonly wakeWorkers: number[];
+  private readonly portCount: number;
+  private readonly warmupCycles: number;
+  private readonly endCycles: number;
+  private rr = 0;
+  private flushing = false;
+  private flushStartCycles = 0;
+  private flushTask = -1;
+  // Set while a module runs (NfContext state).
+  private cur: ModuleRt | null = null;
+  private extraCycles = 0;
+  private cursor = 0;
+  private curTask: TaskRt | null = null;
+
+  constructor(
+    coreId: number,
+    private readonly plan: Plan,
+    scenario: Scenario,
+    private readonly shared: SharedState,
+    workerOfActor: (a: number) => number,
+    flowCount: number,
+    private readonly taps: TapSink,
+  ) {
+    this.coreId = coreId;
+    this.actorId = coreId;
+    this.pool = shared.pool;
+    this.stats = new ActorStats(plan, flowCount);
+    this.reasonCount = plan.reasons.length;
+    this.gateOverflowId = plan.reasons.indexOf('gate_overflow');
+    this.deadendId = plan.reasons.indexOf('deadend');
+    this.portCount = plan.ports.length;
+    this.warmupCycles = scenario.warmupCycles;
+    this.endCycles = scenario.durationCycles;
+    this.outputs = new Array(plan.channels.length);
+
+    // Modules of this core.
+    let regionBase = 0x1000_0000 * (coreId + 1);
+    for (const mp of plan.modules) {
+      if (mp.core !== coreId) continue;
+      const kind = findNfKind(mp.kind)!;
+      if (kind.isQueue) continue;
+      const counterNames = kind.counters;
+      const env: NfEnv = {
+        moduleName: mp.name,
+        coreId,
+        hz: scenario.hz,
+        seed: scenario.seed,
+        dropReason: (name: string) => {
+          const id = plan.reasons.indexOf(name);
+          if (id < 0 || !kind.dropReasons.includes(name)) throw new Error(`NF kind ${kind.name} did not declare drop reason ${name}`);
+          return id;
+        },
+        allocRegion: (_label: string, sizeBytes: number) => {
+          const base = regionBase;
+          regionBase += Math.ceil(sizeBytes / 4096) * 4096;
+          return base;
+        },
+        counterIndex: (name: string) => {
+          const i = counterNames.indexOf(name);
+          if (i < 0) throw new Error(`NF kind ${kind.name} did not declare counter ${name}`);
+          return i;
+        },
+      };
+      const nf = kind.create(mp.config, env);
+      this.modules.set(mp.id, new ModuleRt(mp.id, mp.name, nf, mp.gates, kind.name === 'sink'));
+    }
+
+    // Outputs: channels this core produces into.
+    const wake = new Set<number>();
+    const myWorker = workerOfActor(coreId);
+    for (const ch of plan.channels) {
+      if (ch.producer !== coreId) continue;
+      const ring = shared.rings[ch.id]!;
+      this.outputs[ch.id] = ch.mode === 'backpressure'
+        ? new BackPressureOutput(ch.id, ch.consumerCore, ring, ch.logicalCap, shared.deqTimes[ch.id]!)
+        : new TailDropOutput(ch.id, ch.consumerCore, ring);
+      const w = workerOfActor(ch.consumerCore);
+      if (w !== myWorker) wake.add(w);
+    }
+
+    // Tasks and their inputs.
+    const myInputs = plan.inputs.filter((ip) => plan.tasks[ip.task]!.core === coreId);
+    const built = buildInputs(shared, myInputs, (c) => plan.channels[c]!.producer);
+    let minLookahead = Infinity;
+    for (let i = 0; i < myInputs.length; i++) {
+      const ip = myInputs[i]!;
+      const tp = plan.tasks[ip.task]!;
+      const input = built[i]!;
+      const entryCost = this.entryCost(tp.entry);
+      const minCharge = entryCost > 0 ? 0 : 1;
+      minLookahead = Math.min(minLookahead, entryCost + minCharge);
+      this.tasks.push({ id: tp.id, name: tp.name, batch: Math.min(tp.batch, MAX_BATCH), input, entry: tp.entry, minChargeCycles: minCharge, rxTap: -1 });
+      for (let r = 0; r < input.rings.length; r++) {
+        const ch = plan.channels[ip.channels[r]!]!;
+        this.inputChannels.push({
+          ring: input.rings[r]!, producer: input.producers[r]!, boundCache: -Infinity,
+          bpCapacity: ch.mode === 'backpressure' ? ch.logicalCap : 0,
+        });
+        // A back-pressure producer waits for our takes: wake it when we move.
+        if (ch.mode === 'backpressure') {
+          const w = workerOfActor(ch.producer);
+          if (w !== myWorker) wake.add(w);
+        }
+      }
+    }
+    this.lookaheadCycles = Number.isFinite(minLookahead) ? minLookahead : 1;
+    this.wakeWorkers = [...wake].sort((a, b) => a - b);
+
+    // Taps on this core.
+    for (const tp of plan.taps) {
+      if (tp.site.type === 'gate') {
+        const m = this.modules.get(tp.site.module);
+        if (m) m.gateTaps[tp.site.gate] = tp.id;
+      } else if (tp.site.type === 'rx') {
+        for (const t of this.tasks) {
+          const ip = plan.inputs[t.input.id]!;
+          if (ip.kind === 'rx' && ip.ref === tp.site.port && ip.rxQueue === tp.site.queue) t.rxTap = tp.id;
+        }
+      }
+    }
+    this.publish();
+  }
+
+  /** Least cycles charged before the first module of a task can emit anything. */
+  private entryCost(t: Target): number {
+    if (t.t !== 'module') return 0;
+    const m = this.modules.get(t.m);
+    if (!m) return 0;
+    const c = m.nf.cost;
+    return c.cyclesPerBatch + c.cyclesPerPacket;
+  }
+
+  get nowCycles(): number {
+    return this.cursor;
+  }
+
+  // ---------------------------------------------------------------- run loop
+
+  step(): number {
+    if (this.flushing) {
+      if (!this.flushTouched()) return STEP_BLOCKED;
+      this.finishRun();
+      return STEP_PROGRESS;
+    }
+    const now = this.nowCycles_;
+    if (now >= this.epochEndCycles) return STEP_DONE;
+
+    // Is every input decided up to `now` (no entry with time <= now can still
+    // appear)? A ring is decided when its head is later than now (FIFO), when
+    // its producer's bound is above now, or when it is a full back-pressure
+    // ring (its producer cannot add anything before we take). Also find the
+    // next event time for an idle jump.
+    let next = Infinity;
+    let blocked = false;
+    const chans = this.inputChannels;
+    for (let i = 0; i < chans.length; i++) {
+      const c = chans[i]!;
+      const head = c.ring.peekTs();
+      if (head !== Infinity && head > now) {
+        if (head < next) next = head;
+        continue;
+      }
+      if (c.boundCache <= now) {
+        // Read the bound, then look at the ring again: entries published
+        // before the bound was stored are then visible.
+        c.boundCache = this.shared.loadBound(c.producer);
+      }
+      if (c.boundCache > now) {
+        const h2 = c.ring.peekTs();
+        const t = h2 < c.boundCache ? h2 : c.boundCache;
+        if (t < next) next = t;
+        continue;
+      }
+      if (c.bpCapacity > 0 && c.ring.count() >= c.bpCapacity) continue;
+      blocked = true;
+    }
+    if (blocked) {
+      // Draining what is already visible is safe (FIFO, single producer) and
+      // frees ring space a producer may be waiting for in wall-clock time.
+      for (let i = 0; i < this.tasks.length; i++) this.tasks[i]!.input.admitEarly(now, this);
+      return STEP_BLOCKED;
+    }
+
+    const tasks = this.tasks;
+    for (let i = 0; i < tasks.length; i++) tasks[i]!.input.admit(now, this);
+
+    // Round robin among tasks with work.
+    const n = tasks.length;
+    for (let k = 0; k < n; k++) {
+      const t = tasks[(this.rr + k) % n]!;
+      if (t.input.ready(now)) {
+        this.rr = (this.rr + k + 1) % n;
+        this.runTask(t, now);
+        return STEP_PROGRESS;
+      }
+    }
+
+    // Idle: jump to the next event (never past the epoch end).
+    if (next > this.epochEndCycles) next = this.epochEndCycles;
+    if (next <= now) return STEP_BLOCKED; // cannot happen after the checks above; defensive
+    this.nowCycles_ = next;
+    this.publish();
+    return STEP_PROGRESS;
+  }
+
+  private runTask(t: TaskRt, now: number): void {
+    this.curTask = t;
+    const n = t.input.take(this.batchBuf, t.batch, now);
+    const st = this.stats;
+    st.taskPackets[t.id] += n;
+    st.taskBatches[t.id] += 1;
+    this.cursor = now + t.minChargeCycles;
+    if (t.rxTap >= 0) this.tapBatch(t.rxTap, this.batchBuf, n);
+    this.forward(t.entry, this.batchBuf, n, -1);
+    this.flushStartCycles = now;
+    this.flushTask = t.id;
+    if (!this.flushTouched()) {
+      this.flushing = true;
+      return;
+    }
+    this.finishRun();
+  }
+
+  private finishRun(): void {
+    this.flushing = false;
+    const start = this.flushStartCycles;
+    let end = this.cursor;
+    const st = this.stats;
+    // A back-pressure stall keeps the core spinning until the last packet got in.
+    const touched = this.touched;
+    let stall = 0;
+    for (let i = 0; i < touched.length; i++) {
+      const o = touched[i]!;
+      const s = o.takeStallCycles();
+      if (s > 0) {
+        stall += s;
+        if (o.lastStampCycles > end) end = o.lastStampCycles;
+      }
+    }
+    touched.length = 0;
+    const busy = end - start;
+    st.busyCycles += busy;
+    st.taskCycles[this.flushTask] += busy;
+    if (stall > 0) {
+      const stallCycles = end - this.cursor;
+      st.stallCycles += stallCycles;
+      st.taskStallCycles[this.flushTask] += stallCycles;
+    }
+    this.nowCycles_ = end;
+    this.cursor = end;
+    this.curTask = null;
+    this.publish();
+  }
+
+  private flushTouched(): boolean {
+    const touched = this.touched;
+    let ok = true;
+    for (let i = 0; i < touched.length; i++) if (!touched[i]!.flush()) ok = false;
+    return ok;
+  }
+
+  private publish(): void {
+    const sh = this.shared;
+    sh.storeBound(this.actorId, this.nowCycles_ + this.lookaheadCycles);
+    sh.storeClock(this.actorId, this.nowCycles_);
+    const w = this.wakeWorkers;
+    for (let i = 0; i < w.length; i++) sh.ring(w[i]!);
+  }
+
+  // ------------------------------------------------------- graph traversal
+
+  /** HOT: hand `count` packets in buf to a target, at the current cursor time. */
+  private forward(target: Target, buf: Uint32Array, count: number, fromModule: number): void {
+    switch (target.t) {
+      case 'module':
+        this.processModule(this.modules.get(target.m)!, buf, count);
+        return;
+      case 'channel': {
+        const out = this.outputs[target.ch]!;
+        if (out.pending() === 0) this.touched.push(out);
+        const ts = this.cursor;
+        for (let i = 0; i < count; i++) {
+          if (!out.stage(buf[i]!, ts)) this.dropPacket(buf[i]!, this.gateOverflowId, fromModule);
+        }
+        return;
+      }
+      case 'tx':
+        for (let i = 0; i < count; i++) this.deliver(buf[i]!, target.port, this.cursor);
+        return;
+      case 'sink':
+        for (let i = 0; i < count; i++) this.deliver(buf[i]!, this.portCount + target.m, this.cursor);
+        this.stats.modulePackets[target.m] += count;
+        this.stats.moduleBatches[target.m] += 1;
+        return;
+      case 'deadend':
+        for (let i = 0; i < count; i++) this.dropPacket(buf[i]!, this.deadendId, fromModule);
+        return;
+    }
+  }
+
+  private processModule(m: ModuleRt, handles: Uint32Array, count: number): void {
+    const cost = m.nf.cost;
+    let cycles = cost.cyclesPerBatch + cost.cyclesPerPacket * count;
+    if (cost.cyclesPerByte !== 0) {
+      const len = this.pool.lenBytes;
+      let bytes = 0;
+      for (let i = 0; i < count; i++) bytes += len[handles[i]!]!;
+      cycles += cost.cyclesPerByte * bytes;
+    }
+    const gc = m.gateCounts;
+    for (let g = 0; g < gc.length; g++) gc[g] = 0;
+    const prev = this.cur;
+    const prevExtra = this.extraCycles;
+    this.cur = m;
+    this.extraCycles = 0;
+    m.nf.process(this, handles, count);
+    cycles += this.extraCycles;
+    this.cur = prev;
+    this.extraCycles = prevExtra;
+    this.cursor += cycles;
+    const st = this.stats;
+    st.modulePackets[m.id] += count;
+    st.moduleBatches[m.id] += 1;
+    st.moduleCycles[m.id] += cycles;
+    for (let g = 0; g < gc.length; g++) {
+      const k = gc[g]!;
+      if (k === 0) continue;
+      if (m.gateTaps[g]! >= 0) this.tapBatch(m.gateTaps[g]!, m.gateBufs[g]!, k);
+      this.forward(m.gates[g]!, m.gateBufs[g]!, k, m.id);
+    }
+  }
+
+  // ------------------------------------------------------- NfContext (HOT)
+
+  emit(gate: number, h: number): void {
+    const m = this.cur!;
+    const k = m.gateCounts[gate]!;
+    if (k >= MAX_BATCH || gate >= m.gateCounts.length) {
+      this.dropPacket(h, this.gateOverflowId, m.id);
+      return;
+    }
+    m.gateBufs[gate]![k] = h;
+    m.gateCounts[gate] = k + 1;
+  }
+
+  emitAll(gate: number, handles: Uint32Array, count: number): void {
+    const m = this.cur!;
+    if (gate >= m.gateCounts.length) {
+      for (let i = 0; i < count; i++) this.dropPacket(handles[i]!, this.gateOverflowId, m.id);
+      return;
+    }
+    const buf = m.gateBufs[gate]!;
+    let k = m.gateCounts[gate]!;
+    for (let i = 0; i < count; i++) {
+      if (k >= MAX_BATCH) { this.dropPacket(handles[i]!, this.gateOverflowId, m.id); continue; }
+      buf[k++] = handles[i]!;
+    }
+    m.gateCounts[gate] = k;
+  }
+
+  drop(h: number, reasonId: number): void {
+    this.dropPacket(h, reasonId, this.cur === null ? -1 : this.cur.id);
+  }
+
+  chargeCycles(cycles: number): void {
+    this.extraCycles += cycles;
+  }
+
+  // ------------------------------------------------------- accounting
+
+  private dropPacket(h: number, reasonId: number, moduleId: number): void {
+    const st = this.stats;
+    st.dropped++;
+    st.dropsByReason[reasonId]++;
+    if (moduleId >= 0) st.moduleDrops[moduleId * this.reasonCount + reasonId]++;
+    freePacket(this.pool, h);
+  }
+
+  dropAtInput(h: number, inputId: number, reasonId: number): void {
+    const st = this.stats;
+    st.dropped++;
+    st.dropsByReason[reasonId]++;
+    st.inputDrops[inputId]++;
+    freePacket(this.pool, h);
+  }
+
+  private deliver(h: number, sinkIndex: number, t: number): void {
+    const pool = this.pool;
+    const st = this.stats;
+    const frameBytes = pool.lenBytes[h]! + 4; // + FCS, as frame sizes are quoted
+    st.delivered++;
+    st.deliveredPackets[sinkIndex]++;
+    st.deliveredBytes[sinkIndex] += frameBytes;
+    if (t >= this.warmupCycles && t < this.endCycles) {
+      st.windowDelivered++;
+      st.windowDeliveredBytes += frameBytes;
+      st.latency.record(t - pool.ingressCycles[h]!);
+    }
+    const f = pool.flowId[h]!;
+    if (f !== NO_FLOW && f < st.flowDelivered.length) st.flowDelivered[f]++;
+    if (sinkIndex < this.portCount) {
+      const tap = this.taps.txTap(sinkIndex);
+      if (tap >= 0) this.taps.record(tap, this.coreId, pool, h, t);
+    }
+    freePacket(pool, h);
+  }
+
+  private tapBatch(tap: number, buf: Uint32Array, n: number): void {
+    for (let i = 0; i < n; i++) this.taps.record(tap, this.coreId, this.pool, buf[i]!, this.cursor);
+  }
+
+  // ------------------------------------------------------- control & reports
+
+  /** Control action: change a task's batch size (takes effect at the next run). */
+  setBatch(taskName: string, batch: number): boolean {
+    for (const t of this.tasks) {
+      if (t.name === taskName) {
+        t.batch = Math.max(1, Math.min(MAX_BATCH, batch | 0));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  hasTask(taskName: string): boolean {
+    return this.tasks.some((t) => t.name === taskName);
+  }
+
+  moduleCounters(): { id: number; counters: Float64Array }[] {
+    return [...this.modules.values()].map((m) => ({ id: m.id, counters: m.nf.counters }));
+  }
+
+  taskBacklogs(): { id: number; backlog: number }[] {
+    return this.tasks.map((t) => ({ id: t.id, backlog: t.input.backlog() }));
+  }
+
+  clockCycles(): number {
+    return this.nowCycles_;
+  }
+
+  describe(): string {
+    const waits = this.inputChannels.map((c) => `producer ${c.producer} bound ${c.boundCache} ring ${c.ring.count()}`).join('; ');
+    return `core ${this.coreId}: now ${this.nowCycles_}, epoch end ${this.epochEndCycles}, flushing ${this.flushing}; inputs: ${waits || 'none'}`;
+  }
+
+  location(): string {
+    const parts = [`core ${this.coreId}`];
+    if (this.curTask) parts.push(`task ${this.curTask.name}`);
+    if (this.cur) parts.push(`NF ${this.cur.name}`);
+    return parts.join(', ');
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * A host: the code a worker thread runs for the actors (cores, NICs) placed
+ * on it. It steps its actors round-robin; when none can move it spins briefly,
+ * then parks on its doorbell with Atomics.wait until a producer rings it. At
+ * each control point (epoch end) it reports telemetry and waits for the main
+ * thread to release the next epoch.
+ *
+ * Several emulated cores may share one host (the `threads` setting): since
+ * every actor only acts on what the conservative protocol proves safe, the
+ * interleaving of actors on a thread cannot change any result.
+ */
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { Plan } from '../graph/plan.js';
+import type { Scenario } from '../scenario/types.js';
+import { CoreActor, STEP_DONE, STEP_PROGRESS, type Actor } from './core.js';
+import { NicActor } from './nic.js';
+import { ABORT, EPOCH, SharedState, type SharedHandles } from './shared.js';
+import { snapshotStats, type ActorStatsSnapshot } from './stats.js';
+import { TapCollector, type TapRecords } from './tap.js';
+import type { ControlAction, CoreTelemetry } from './telemetry.js';
+
+export interface HostTask {
+  workerIndex: number;
+  plan: Plan;
+  scenario: Scenario;
+  shared: SharedHandles;
+  workerOfActor: number[];
+  epochEnds: number[];
+  flowCount: number;
+  flowBases: number[];
+  port: MessagePort;
+}
+
+export interface ActorResult {
+  actorId: number;
+  clockCycles: number;
+  stats: ActorStatsSnapshot;
+  moduleCounters: { id: number; counters: Float64Array }[];
+}
+
+export interface HostResult {
+  workerIndex: number;
+  actors: ActorResult[];
+  taps: TapRecords[];
+}
+
+export type HostMessage =
+  | { type: 'epoch'; worker: number; epoch: number; cores: CoreTelemetry[] }
+  | { type: 'progress'; worker: number };
+
+/** Steps an actor may take in a row before the host moves on to the next one. */
+const STEPS_PER_TURN = 64;
+/** Passes with no progress before the host parks. */
+const SPIN_PASSES = 64;
+/** Longest single park; the host re-checks the abort flag after each. */
+const PARK_TIMEOUT_MS = 100;
+/** Add to the shared progress word every this many steps. */
+const PROGRESS_EVERY = 1024;
+
+export class StallError extends Error {}
+
+export function runHost(task: HostTask): HostResult {
+  const { plan, scenario, workerIndex: w } = task;
+  const shared = SharedState.attach(task.shared);
+  const workerOf = (a: number) => task.workerOfActor[a]!;
+  const taps = new TapCollector(plan);
+  const actors: Actor[] = [];
+  const cores: CoreActor[] = [];
+  for (let p = 0; p < plan.ports.length; p++) {
+    if (workerOf(plan.ports[p]!.actor) !== w) continue;
+    const flows = NicActor.flowsFor(scenario.ports[p]!, scenario.seed, p);
+    actors.push(new NicActor(p, plan, scenario, shared, workerOf, task.flowCount, task.flowBases[p]!, flows));
+  }
+  for (let c = 0; c < plan.cores; c++) {
+    if (workerOf(c) !== w) continue;
+    try {
+      const core = new CoreActor(c, plan, scenario, shared, workerOf, task.flowCount, taps);
+      cores.push(core);
+      actors.push(core);
+    } catch (e) {
+      shared.abort();
+      throw new Error(`core ${c}: setting up its NFs failed: ${(e as Error).message}`);
+    }
+  }
+
+  const control = shared.control;
+  const doorbell = shared.doorbellIndex(w);
+  const parked = shared.parkedIndex(w);
+  const progressIdx = shared.progressIndex(w);
+  let steps = 0;
+
+  for (let epoch = 0; epoch < task.epochEnds.length; epoch++) {
+    const end = task.epochEnds[epoch]!;
+    for (const a of actors) a.epochEndCycles = end;
+    let idle = 0;
+    let parkedNow = false;
+    let bell = 0;
+    for (;;) {
+      if (shared.aborted()) throw stallOrAbort(shared, actors);
+      let allDone = true;
+      let progressed = false;
+      for (let i = 0; i < actors.length; i++) {
+        const a = actors[i]!;
+        let r = STEP_PROGRESS;
+        let k = 0;
+        try {
+          while (k < STEPS_PER_TURN) {
+            r = a.step();
+            if (r !== STEP_PROGRESS) break;
+            k++;
+          }
+        } catch (e) {
+          shared.abort();
+          const err = e as Error;
+          const wrapped = new Error(`${a.location()}: ${err.message}`);
+          wrapped.stack = `${wrapped.message}\n${(err.stack ?? '').split('\n').slice(1).join('\n')}`;
+          throw wrapped;
+        }
+        if (k > 0) progressed = true;
+        if (r !== STEP_DONE) allDone = false;
+        steps += k;
+      }
+      if (allDone) break;
+      if (progressed) {
+        idle = 0;
+        if (parkedNow) { Atomics.store(control, parked, 0); parkedNow = false; }
+        if (steps >= PROGRESS_EVERY) { Atomics.add(control, progressIdx, steps); steps = 0; }
+        continue;
+      }
+      if (++idle < SPIN_PASSES) continue;
+      if (!parkedNow) {
+        // Announce the park, then take one more pass: a producer that published
+        // before it saw the flag is caught by that pass; one that publishes
+        // after sees the flag and rings.
+        bell = Atomics.load(control, doorbell);
+        Atomics.store(control, parked, 1);
+        parkedNow = true;
+        continue;
+      }
+      if (shared.workers === 1) {
+        // Every actor lives here and none can move: nothing will ever ring.
+        shared.abort();
+        throw new StallError(`engine stalled (no actor can advance):\n  ${actors.map((a) => a.describe()).join('\n  ')}`);
+      }
+      Atomics.wait(control, doorbell, bell, PARK_TIMEOUT_MS);
+      Atomics.store(control, parked, 0);
+      parkedNow = false;
+      idle = 0;
+    }
+    if (steps > 0) { Atomics.add(control, progressIdx, steps); steps = 0; }
+
+    const telemetry: CoreTelemetry[] = cores.map((c) => ({
+      core: c.coreId,
+      clockCycles: c.clockCycles(),
+      busyCycles: c.stats.busyCycles,
+      delivered: c.stats.delivered,
+      dropped: c.stats.dropped,
+      backlogs: c.taskBacklogs(),
+    }));
+    task.port.postMessage({ type: 'epoch', worker: w, epoch, cores: telemetry } satisfies HostMessage);
+    if (epoch === task.epochEnds.length - 1) break;
+    // Wait for the main thread to apply the controller's actions and release the next epoch.
+    let actions: ControlAction[] | null = null;
+    for (;;) {
+      if (shared.aborted()) throw stallOrAbort(shared, actors);
+      if (actions === null) {
+        const m = receiveMessageOnPort(task.port);
+        if (m !== undefined) {
+          const msg = m.message as { type: 'actions'; epoch: number; actions: ControlAction[] };
+          if (msg.type === 'actions' && msg.epoch === epoch) actions = msg.actions;
+        }
+      }
+      if (actions !== null && Atomics.load(control, EPOCH) > epoch) break;
+      Atomics.wait(control, EPOCH, epoch, actions === null ? 5 : PARK_TIMEOUT_MS);
+    }
+    for (const act of actions) applyAction(act, cores);
+  }
+
+  const actorResults: ActorResult[] = actors.map((a) => ({
+    actorId: a.actorId,
+    clockCycles: a.clockCycles(),
+    stats: snapshotStats(a.stats),
+    moduleCounters: a instanceof CoreActor ? a.moduleCounters() : [],
+  }));
+  return { workerIndex: w, actors: actorResults, taps: taps.drain() };
+}
+
+function applyAction(act: ControlAction, cores: CoreActor[]): void {
+  switch (act.type) {
+    case 'setBatch':
+      for (const c of cores) if (c.hasTask(act.task)) c.setBatch(act.task, act.batch);
+      return;
+  }
+}
+
+function stallOrAbort(shared: SharedState, actors: Actor[]): Error {
+  if (Atomics.load(shared.control, ABORT) === 2) {
+    return new StallError(`engine stalled:\n  ${actors.map((a) => a.describe()).join('\n  ')}`);
+  }
+  return new Error('run aborted');
+}

@@ -1,0 +1,234 @@
+/**
+ * Task inputs, consumer side: how a core learns which packets have arrived by
+ * virtual time `now`, and takes a batch.
+ *
+ * Every input is fed by one or more SPSC rings (one per producer actor).
+ * Entries in a ring carry the virtual time at which they become visible, and
+ * are in non-decreasing time order (a producer's clock only moves forward).
+ * With several rings, entries are merged in (time, channel id) order so that
+ * the result never depends on which thread published first.
+ *
+ * Two strategies (chosen once per input, never a mode flag in the loop):
+ *
+ *  TailDropInput      — NIC RX rings and `whenFull: drop` queues. The ring is
+ *    pure transport; the queue of `capacity` slots lives here, on the consumer.
+ *    Before each decision at `now`, every entry with time <= now is *admitted*
+ *    in order: it joins the local queue if fewer than `capacity` packets wait,
+ *    else it is dropped. Between two decisions of this core nothing leaves the
+ *    queue, so the occupancy an arrival sees is exact: tail drop in virtual
+ *    time, with no coupling back to the producer.
+ *
+ *  BackPressureInput  — `whenFull: backpressure` queues. The ring's capacity
+ *    *is* the queue (one ring per producer); taking an entry records the
+ *    virtual time of the take in the channel's deqTimes array before the ring
+ *    index moves, which lets the producer compute the exact occupancy at its
+ *    own time (see output.ts).
+ */
+import type { SpscRing } from '../ring/spsc-ring.js';
+import type { SharedState } from './shared.js';
+
+export interface ArrivalSink {
+  /** Drop a packet that found the input full (counted by the core). */
+  dropAtInput(h: number, inputId: number, reasonId: number): void;
+}
+
+/** Common consumer-side view of a task input. */
+export interface TaskInput {
+  readonly id: number;
+  readonly rings: readonly SpscRing[];
+  readonly producers: readonly number[];
+  /** Admit everything visible at `now` (TailDrop) — a no-op for back-pressure inputs. */
+  admit(now: number, sink: ArrivalSink): void;
+  /**
+   * Admit what is visible at `now` even though the core cannot decide yet:
+   * safe only for a single-producer tail-drop input (FIFO arrivals, and every
+   * take so far happened at or before the earliest such arrival).
+   */
+  admitEarly(now: number, sink: ArrivalSink): void;
+  /** True when a packet can be taken at `now` (after admit). */
+  ready(now: number): boolean;
+  /** Take up to `max` packets visible at `now` into out[0..). Returns the count. */
+  take(out: Uint32Array, max: number, now: number): number;
+  /** Earliest time a packet already in the rings becomes visible (Infinity if none). */
+  nextArrival(): number;
+  /** Packets held here or in the rings (for end-of-run accounting and telemetry). */
+  backlog(): number;
+}
+
+const SCRATCH = 256;
+
+export class TailDropInput implements TaskInput {
+  private readonly qHandles: Uint32Array;
+  private readonly qMask: number;
+  private qHead = 0;
+  private qCount = 0;
+  private readonly scratchH = new Uint32Array(SCRATCH);
+  private readonly scratchTs = new Float64Array(SCRATCH);
+
+  constructor(
+    readonly id: number,
+    readonly rings: readonly SpscRing[],
+    readonly producers: readonly number[],
+    readonly capacity: number,
+    readonly reasonId: number,
+  ) {
+    let size = 1;
+    while (size < capacity) size *= 2;
+    this.qHandles = new Uint32Array(size);
+    this.qMask = size - 1;
+  }
+
+  /** HOT */
+  admit(now: number, sink: ArrivalSink): void {
+    const rings = this.rings;
+    if (rings.length === 1) {
+      const ring = rings[0]!;
+      for (;;) {
+        const n = ring.dequeueUntil(this.scratchH, this.scratchTs, 0, SCRATCH, now);
+        for (let i = 0; i < n; i++) this.arrive(this.scratchH[i]!, sink);
+        if (n < SCRATCH) return;
+      }
+    }
+    // Several producers: merge by (time, ring order). Rings are few; a linear
+    // scan for the minimum is cheaper than a heap at this size.
+    for (;;) {
+      let best = -1;
+      let bestTs = Infinity;
+      for (let r = 0; r < rings.length; r++) {
+        const ts = rings[r]!.peekTs();
+        if (ts < bestTs) { bestTs = ts; best = r; }
+      }
+      if (best < 0 || bestTs > now) return;
+      this.arrive(rings[best]!.dequeue(), sink);
+    }
+  }
+
+  admitEarly(now: number, sink: ArrivalSink): void {
+    if (this.rings.length === 1) this.admit(now, sink);
+  }
+
+  private arrive(h: number, sink: ArrivalSink): void {
+    if (this.qCount < this.capacity) {
+      this.qHandles[(this.qHead + this.qCount) & this.qMask] = h;
+      this.qCount++;
+    } else {
+      sink.dropAtInput(h, this.id, this.reasonId);
+    }
+  }
+
+  ready(_now: number): boolean {
+    return this.qCount > 0;
+  }
+
+  /** HOT */
+  take(out: Uint32Array, max: number, _now: number): number {
+    const n = this.qCount < max ? this.qCount : max;
+    let head = this.qHead;
+    for (let i = 0; i < n; i++) {
+      out[i] = this.qHandles[head]!;
+      head = (head + 1) & this.qMask;
+    }
+    this.qHead = head;
+    this.qCount -= n;
+    return n;
+  }
+
+  nextArrival(): number {
+    let t = Infinity;
+    for (let r = 0; r < this.rings.length; r++) {
+      const ts = this.rings[r]!.peekTs();
+      if (ts < t) t = ts;
+    }
+    return t;
+  }
+
+  backlog(): number {
+    let n = this.qCount;
+    for (let r = 0; r < this.rings.length; r++) n += this.rings[r]!.count();
+    return n;
+  }
+
+  /** Handles waiting in the local queue (end-of-run accounting). */
+  queued(): number {
+    return this.qCount;
+  }
+}
+
+export class BackPressureInput implements TaskInput {
+  constructor(
+    readonly id: number,
+    readonly rings: readonly SpscRing[],
+    readonly producers: readonly number[],
+    private readonly deqTimes: readonly Float64Array[],
+  ) {}
+
+  admit(_now: number, _sink: ArrivalSink): void {}
+  admitEarly(_now: number, _sink: ArrivalSink): void {}
+
+  ready(now: number): boolean {
+    for (let r = 0; r < this.rings.length; r++) if (this.rings[r]!.peekTs() <= now) return true;
+    return false;
+  }
+
+  /** HOT */
+  take(out: Uint32Array, max: number, now: number): number {
+    const rings = this.rings;
+    if (rings.length === 1) {
+      const ring = rings[0]!;
+      const avail = ring.count();
+      const n = avail < max ? avail : max;
+      // Record the take time before the ring publishes its new consumer index
+      // (dequeueUntil's Atomics.store), for every slot we might take: slots
+      // that turn out not to be taken are rewritten before they are taken.
+      const dt = this.deqTimes[0]!;
+      const mask = ring.mask;
+      const c = ring.consumerIndex();
+      for (let i = 0; i < n; i++) dt[(c + i) & mask] = now;
+      return ring.dequeueUntil(out, null, 0, n, now);
+    }
+    let k = 0;
+    while (k < max) {
+      let best = -1;
+      let bestTs = Infinity;
+      for (let r = 0; r < rings.length; r++) {
+        const ts = rings[r]!.peekTs();
+        if (ts < bestTs) { bestTs = ts; best = r; }
+      }
+      if (best < 0 || bestTs > now) break;
+      const ring = rings[best]!;
+      this.deqTimes[best]![ring.consumerIndex() & ring.mask] = now;
+      out[k++] = ring.dequeue();
+    }
+    return k;
+  }
+
+  nextArrival(): number {
+    let t = Infinity;
+    for (let r = 0; r < this.rings.length; r++) {
+      const ts = this.rings[r]!.peekTs();
+      if (ts < t) t = ts;
+    }
+    return t;
+  }
+
+  backlog(): number {
+    let n = 0;
+    for (let r = 0; r < this.rings.length; r++) n += this.rings[r]!.count();
+    return n;
+  }
+}
+
+export function buildInputs(
+  shared: SharedState,
+  inputPlans: readonly { id: number; mode: 'drop' | 'backpressure'; capacity: number; dropReason: number; channels: number[] }[],
+  channelProducer: (ch: number) => number,
+): TaskInput[] {
+  return inputPlans.map((ip) => {
+    const rings = ip.channels.map((c) => shared.rings[c]!);
+    const producers = ip.channels.map(channelProducer);
+    if (ip.mode === 'backpressure') {
+      return new BackPressureInput(ip.id, rings, producers, ip.channels.map((c) => shared.deqTimes[c]!));
+    }
+    return new TailDropInput(ip.id, rings, producers, ip.capacity, ip.dropReason);
+  });
+}

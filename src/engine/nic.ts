@@ -1,0 +1,376 @@
+/**
+ * The simulated NIC port: a traffic source (generator or pcap replay), the
+ * wire (line rate with 20 bytes of preamble + inter-frame gap per frame, and a
+ * bounded sender buffer that tail-drops what the wire cannot carry), RSS to RX
+ * queues, and the DMA of each frame into a pool buffer that is then published
+ * on the RX queue's ring, stamped with the virtual time its last bit arrived.
+ *
+ * The NIC is an actor like a core, but one with perfect lookahead: it knows
+ * the time of its next frame before creating it, so it publishes that time as
+ * its bound and never waits for anyone in virtual time. It may run ahead of
+ * the cores (bounded by ring capacity and by the pool partition, where it
+ * waits in wall-clock time only). The RX descriptor ring's tail drop happens
+ * on the consumer side (engine/input.ts), in virtual time.
+ *
+ * Packet buffers come from the port's own pool partition in strict cyclic
+ * order, so the k-th frame of a port always lands in the same buffer: buffer
+ * addresses, and everything a cache model derives from them, do not depend on
+ * thread timing.
+ */
+import { MAX_FRAME_BYTES, PoolPartition, NO_FLOW, type PacketPool } from '../packet/pool.js';
+import type { SpscRing } from '../ring/spsc-ring.js';
+import { ETHERTYPE_IPV4, IPV4_FLAG_DF, TCP_ACK } from '../packet/header-consts.js';
+import { setL4ChecksumIpv4, writeEthernet, writeIpv4Header, writeTcpHeader, writeUdpHeader } from '../packet/header-write.js';
+import { ParsedPacket, ParseResult, parsePacket } from '../packet/parse.js';
+import type { Plan } from '../graph/plan.js';
+import type { GeneratorSpec, PcapSpec, PortSpec, Scenario } from '../scenario/types.js';
+import { ConstantArrivals, PoissonArrivals } from '../traffic/arrivals.js';
+import { makeRandomFlows, PROTO_TCP, type FlowSet } from '../traffic/flows.js';
+import { readPcapFile, type PcapFile } from '../traffic/pcap.js';
+import { DEFAULT_TOEPLITZ_KEY, rssQueue, toeplitzIpv4 } from '../traffic/rss.js';
+import { SizeSampler, sizeMixFrom } from '../traffic/size-mix.js';
+import { FCS_BYTES, WIRE_OVERHEAD_BYTES } from '../util/units.js';
+import { Prng } from '../util/prng.js';
+import { STEP_BLOCKED, STEP_DONE, STEP_PROGRESS, type Actor } from './core.js';
+import type { SharedState } from './shared.js';
+import { ActorStats } from './stats.js';
+
+/** The clock word value that means "never again". */
+export const NEVER_CYCLES = 2 ** 52;
+
+/** Frames created per step before the NIC lets other actors on its thread run. */
+const FRAMES_PER_STEP = 256;
+
+/** Locally administered MACs of the traffic generator (src) and the device under test (dst). */
+const GENERATOR_MAC = 0x02_00_00_00_00_01;
+const DUT_MAC = 0x02_00_00_00_00_02;
+
+/** A source of frames in arrival order. */
+interface TrafficSource {
+  /** Arrival (start of transmission) of the next frame, fractional cycles; Infinity when exhausted. */
+  nextArrival(): number;
+  /** Frame size of the next frame, bytes including FCS (what the wire carries, minus preamble/IFG). */
+  nextFrameBytes(): number;
+  /** Write the next frame into buffer h; set lenBytes, flowId, flowHash; return its RX queue. */
+  fill(pool: PacketPool, h: number, seq: number): number;
+  /** Move on to the following frame. */
+  advance(): void;
+}
+
+class GeneratorSource implements TrafficSource {
+  private i = 0;
+  private arrival: number;
+  private frameBytes: number;
+  private readonly constant: ConstantArrivals | null;
+  private readonly poisson: PoissonArrivals | null;
+  private readonly sizes: SizeSampler;
+  private readonly queueOfFlow: Uint16Array;
+  private readonly hashOfFlow: Uint32Array;
+
+  constructor(
+    spec: GeneratorSpec,
+    port: PortSpec,
+    hz: number,
+    prng: Prng,
+    private readonly flows: FlowSet,
+    private readonly flowBase: number,
+  ) {
+    this.sizes = new SizeSampler(sizeMixFrom(spec.sizes), prng.fork(2));
+    const meanFrame = this.sizes.meanFrameBytes();
+    // A bit rate is a wire rate: it includes preamble and inter-frame gap, so
+    // "10Gbps" of 64-byte frames is 14.88 Mpps.
+    const pps = spec.rate.kind === 'pps' ? spec.rate.pps
+      : (spec.rate.kind === 'bps' ? spec.rate.bps : port.lineRateBps) / ((meanFrame + WIRE_OVERHEAD_BYTES) * 8);
+    const gap = hz / pps;
+    this.constant = spec.arrivals === 'constant' ? new ConstantArrivals(gap) : null;
+    this.poisson = spec.arrivals === 'poisson' ? new PoissonArrivals(gap, prng.fork(3)) : null;
+    this.arrival = spec.startCycles + (this.poisson ? this.poisson.nextGapCycles() : 0);
+    this.frameBytes = this.sizes.next();
+    this.queueOfFlow = new Uint16Array(flows.count);
+    this.hashOfFlow = new Uint32Array(flows.count);
+    for (let f = 0; f < flows.count; f++) {
+      const h = toeplitzIpv4(flows.srcIp[f]!, flows.dstIp[f]!, flows.srcPort[f]!, flows.dstPort[f]!, DEFAULT_TOEPLITZ_KEY);
+      this.hashOfFlow[f] = h;
+      this.queueOfFlow[f] = rssQueue(h, port.rxQueues);
+    }
+    this.startCycles = spec.startCycles;
+  }
+  private readonly startCycles: number;
+
+  nextArrival(): number { return this.arrival; }
+  nextFrameBytes(): number { return this.frameBytes; }
+
+  /** HOT: Ethernet + IPv4 + UDP/TCP headers from the flow's 5-tuple. */
+  fill(pool: PacketPool, h: number, seq: number): number {
+    const fs = this.flows;
+    // Flows take turns (round robin), so every flow gets the same share at any rate.
+    const f = this.i % fs.count;
+    const bytes = pool.bytes;
+    const off = pool.frameOffset(h);
+    const len = this.frameBytes - FCS_BYTES;
+    const ip = off + 14;
+    const l4 = ip + 20;
+    writeEthernet(bytes, off, DUT_MAC, GENERATOR_MAC, ETHERTYPE_IPV4);
+    writeIpv4Header(bytes, ip, 0, len - 14, seq & 0xffff, IPV4_FLAG_DF, 64, fs.proto[f]!, fs.srcIp[f]!, fs.dstIp[f]!);
+    if (fs.proto[f] === PROTO_TCP) {
+      writeTcpHeader(bytes, l4, fs.srcPort[f]!, fs.dstPort[f]!, seq >>> 0, 0, TCP_ACK, 65535);
+      setL4ChecksumIpv4(bytes, ip, l4, len - 34, PROTO_TCP);
+    } else {
+      // UDP checksum 0 = "not computed", legal over IPv4 (RFC 768); saves a
+      // pass over the payload per generated frame.
+      writeUdpHeader(bytes, l4, fs.srcPort[f]!, fs.dstPort[f]!, len - 34);
+    }
+    pool.lenBytes[h] = len;
+    pool.flowId[h] = this.flowBase + f;
+    pool.flowHash[h] = this.hashOfFlow[f]!;
+    return this.queueOfFlow[f]!;
+  }
+
+  advance(): void {
+    this.i++;
+    this.arrival = this.constant ? this.startCycles + this.constant.timeOfCycles(this.i) : this.arrival + this.poisson!.nextGapCycles();
+    this.frameBytes = this.sizes.next();
+  }
+}
+
+class PcapSource implements TrafficSource {
+  private i = 0;
+  private round = 0;
+  private readonly file: PcapFile;
+  private readonly times: Float64Array;
+  private readonly roundCycles: number;
+  private readonly parsed = new ParsedPacket();
+
+  constructor(spec: PcapSpec, private readonly port: PortSpec, hz: number) {
+    this.file = readPcapFile(spec.file);
+    const n = this.file.count;
+    this.times = new Float64Array(n);
+    if (spec.timing === 'recorded') {
+      const t0 = n > 0 ? this.file.tsNs[0]! : 0;
+      for (let k = 0; k < n; k++) this.times[k] = ((this.file.tsNs[k]! - t0) * hz) / 1e9;
+      const last = n > 0 ? this.times[n - 1]! : 0;
+      const meanGap = n > 1 ? last / (n - 1) : 1;
+      this.roundCycles = last + meanGap;
+    } else {
+      let meanWire = 0;
+      for (let k = 0; k < n; k++) meanWire += this.file.origLen[k]! + FCS_BYTES + WIRE_OVERHEAD_BYTES;
+      meanWire = n > 0 ? meanWire / n : 84;
+      const pps = spec.timing.kind === 'pps' ? spec.timing.pps : spec.timing.bps / (meanWire * 8);
+      const gap = hz / pps;
+      for (let k = 0; k < n; k++) this.times[k] = k * gap;
+      this.roundCycles = n * gap;
+    }
+    this.loops = spec.loop;
+  }
+  private readonly loops: number;
+
+  nextArrival(): number {
+    if (this.i >= this.file.count || this.round >= this.loops) return Infinity;
+    return this.round * this.roundCycles + this.times[this.i]!;
+  }
+
+  nextFrameBytes(): number {
+    return this.file.origLen[this.i]! + FCS_BYTES;
+  }
+
+  fill(pool: PacketPool, h: number, _seq: number): number {
+    const f = this.file;
+    const cap = Math.min(f.capLen[this.i]!, MAX_FRAME_BYTES);
+    const src = f.dataOffset[this.i]!;
+    // COLD-ish: pcap replay is for inspection and small traces; subarray here
+    // is one view per frame.
+    pool.bytes.set(f.bytes.subarray(src, src + cap), pool.frameOffset(h));
+    pool.lenBytes[h] = cap;
+    pool.flowId[h] = NO_FLOW;
+    let hash = 0;
+    const p = this.parsed;
+    if (parsePacket(pool.bytes, pool.frameOffset(h), cap, p, false) === ParseResult.Ok && p.ipVersion === 4) {
+      hash = toeplitzIpv4(p.srcIp, p.dstIp, p.srcPort, p.dstPort, DEFAULT_TOEPLITZ_KEY);
+    }
+    pool.flowHash[h] = hash;
+    return rssQueue(hash, this.port.rxQueues);
+  }
+
+  advance(): void {
+    this.i++;
+    if (this.i >= this.file.count) {
+      this.i = 0;
+      this.round++;
+    }
+  }
+}
+
+export class NicActor implements Actor {
+  readonly actorId: number;
+  readonly stats: ActorStats;
+  epochEndCycles = 0;
+
+  private readonly source: TrafficSource | null;
+  private readonly partition: PoolPartition | null;
+  private readonly pool: PacketPool;
+  private readonly rings: (SpscRing | null)[];
+  private readonly cyclesPerWireBit: number;
+  /** Departure (last bit on the wire) of frames still in the sender buffer, FIFO. */
+  private readonly departures: Float64Array;
+  private depHead = 0;
+  private depCount = 0;
+  private lastDeparture = 0;
+  private seq = 0;
+  // A frame that has a buffer but did not fit in its RX ring yet.
+  private pendingHandle = -1;
+  private pendingQueue = 0;
+  private pendingTs = 0;
+  private readonly lineDropId: number;
+  private readonly wakeWorkers: number[];
+  private readonly warmupCycles: number;
+  private readonly portIndex: number;
+  private clock = 0;
+
+  constructor(
+    readonly portPlanIndex: number,
+    plan: Plan,
+    scenario: Scenario,
+    private readonly shared: SharedState,
+    workerOfActor: (a: number) => number,
+    flowCount: number,
+    flowBase: number,
+    flows: FlowSet | null,
+  ) {
+    const pp = plan.ports[portPlanIndex]!;
+    const spec = scenario.ports[portPlanIndex]!;
+    this.portIndex = portPlanIndex;
+    this.actorId = pp.actor;
+    this.stats = new ActorStats(plan, flowCount);
+    this.pool = shared.pool;
+    this.warmupCycles = scenario.warmupCycles;
+    this.lineDropId = plan.reasons.indexOf('nic_line_rate');
+    this.cyclesPerWireBit = scenario.hz / spec.lineRateBps;
+    this.departures = new Float64Array(spec.senderBufferFrames);
+    this.rings = pp.rxChannels.map((c) => (c >= 0 ? shared.rings[c]! : null));
+    const t = spec.traffic;
+    const prng = new Prng(scenario.seed).fork(1000 + portPlanIndex);
+    if (t === null) {
+      this.source = null;
+    } else if (t.kind === 'generator') {
+      this.source = new GeneratorSource(t, spec, scenario.hz, prng, flows!, flowBase);
+    } else {
+      this.source = new PcapSource(t, spec, scenario.hz);
+    }
+    this.partition = pp.poolCount > 0 ? new PoolPartition(this.pool, pp.poolBase, pp.poolCount) : null;
+    const my = workerOfActor(this.actorId);
+    const wake = new Set<number>();
+    for (const c of pp.rxChannels) if (c >= 0) { const w = workerOfActor(plan.channels[c]!.consumerCore); if (w !== my) wake.add(w); }
+    this.wakeWorkers = [...wake].sort((a, b) => a - b);
+    this.publish();
+  }
+
+  /** Random flows of a generator port (the main thread needs them for reports too). */
+  static flowsFor(spec: PortSpec, seed: number, portIndex: number): FlowSet | null {
+    const t = spec.traffic;
+    if (t === null || t.kind !== 'generator') return null;
+    return makeRandomFlows(t.flows, new Prng(seed).fork(1000 + portIndex).fork(1), { proto: t.proto });
+  }
+
+  clockCycles(): number {
+    return this.clock;
+  }
+
+  step(): number {
+    if (this.pendingHandle >= 0) {
+      if (!this.rings[this.pendingQueue]!.enqueue(this.pendingHandle, this.pendingTs)) return STEP_BLOCKED;
+      this.pendingHandle = -1;
+    }
+    const src = this.source;
+    if (src === null) {
+      this.clock = this.epochEndCycles;
+      this.publish();
+      return STEP_DONE;
+    }
+    let made = 0;
+    const st = this.stats;
+    const pool = this.pool;
+    while (made < FRAMES_PER_STEP) {
+      const a = src.nextArrival();
+      if (a >= this.epochEndCycles) break;
+      const frameBytes = src.nextFrameBytes();
+      // The wire: frames whose last bit left by `a` have left the sender buffer.
+      const deps = this.departures;
+      const cap = deps.length;
+      while (this.depCount > 0 && deps[this.depHead]! <= a) {
+        this.depHead = this.depHead + 1 === cap ? 0 : this.depHead + 1;
+        this.depCount--;
+      }
+      if (this.depCount >= cap) {
+        st.generated[this.portIndex]++;
+        st.generatedBytes[this.portIndex] += frameBytes;
+        if (a >= this.warmupCycles) st.generatedInWindow[this.portIndex]++;
+        st.dropped++;
+        st.dropsByReason[this.lineDropId]++;
+        src.advance();
+        made++;
+        continue;
+      }
+      const h = this.partition!.tryAlloc();
+      if (h < 0) {
+        // Every buffer of the partition is still in use somewhere downstream:
+        // wait (wall-clock only) for the next one in cyclic order to be freed.
+        this.clock = a;
+        this.publish();
+        return made > 0 ? STEP_PROGRESS : STEP_BLOCKED;
+      }
+      const start = a > this.lastDeparture ? a : this.lastDeparture;
+      const departure = start + (frameBytes + WIRE_OVERHEAD_BYTES) * 8 * this.cyclesPerWireBit;
+      this.lastDeparture = departure;
+      deps[(this.depHead + this.depCount) % cap] = departure;
+      this.depCount++;
+      const rxTs = Math.ceil(departure);
+      const q = src.fill(pool, h, this.seq);
+      pool.ingressCycles[h] = rxTs;
+      pool.seqNo[h] = this.seq++;
+      pool.port[h] = this.portIndex;
+      pool.rxQueue[h] = q;
+      pool.lastWriterCore[h] = -1;
+      st.generated[this.portIndex]++;
+      st.generatedBytes[this.portIndex] += frameBytes;
+      if (a >= this.warmupCycles) st.generatedInWindow[this.portIndex]++;
+      src.advance();
+      made++;
+      const ring = this.rings[q]!;
+      if (!ring.enqueue(h, rxTs)) {
+        this.pendingHandle = h;
+        this.pendingQueue = q;
+        this.pendingTs = rxTs;
+        this.clock = a;
+        this.publish();
+        return STEP_PROGRESS;
+      }
+    }
+    const next = src.nextArrival();
+    this.clock = next < this.epochEndCycles ? next : this.epochEndCycles;
+    this.publish();
+    if (made > 0) return STEP_PROGRESS;
+    return STEP_DONE;
+  }
+
+  private publish(): void {
+    // Bound: the next frame cannot reach an RX ring before it starts on the wire.
+    let b: number;
+    if (this.pendingHandle >= 0) b = this.pendingTs;
+    else {
+      const a = this.source === null ? Infinity : this.source.nextArrival();
+      b = a === Infinity ? NEVER_CYCLES : Math.ceil(a);
+    }
+    this.shared.storeBound(this.actorId, b);
+    this.shared.storeClock(this.actorId, Math.floor(this.clock));
+    const w = this.wakeWorkers;
+    for (let i = 0; i < w.length; i++) this.shared.ring(w[i]!);
+  }
+
+  describe(): string {
+    return `nic ${this.actorId}: clock ${this.clock}, pending ${this.pendingHandle >= 0}, next arrival ${this.source?.nextArrival()}`;
+  }
+
+  location(): string {
+    return `port ${this.portIndex} (NIC)`;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Channel outputs, producer side. During a task run, packets bound for another
+ * task are *staged* here with the virtual time they leave the module that sent
+ * them; after the run the core flushes the stage into the ring.
+ *
+ *  TailDropOutput      — the consumer decides drops (see input.ts), so a flush
+ *    only has to find physical room in the ring. A full ring only makes the
+ *    core wait in wall-clock time (flush() returns false; the core retries
+ *    later), never in virtual time.
+ *
+ *  BackPressureOutput  — the queue's capacity holds in virtual time on the
+ *    producer side: a packet stamped t may enter only if fewer than `cap`
+ *    packets were in the queue at t. Occupancy at t = entries enqueued minus
+ *    entries the consumer took at a time <= t; the consumer writes each take
+ *    time into deqTimes before it moves the ring index, so the producer reads
+ *    them in order. If the queue is full at t, the packet (and the core) waits
+ *    until the next take: its stamp becomes that take time. If the consumer
+ *    has not yet reached time t, the answer is not known yet and flush()
+ *    returns false until the consumer's clock passes t or it takes an entry.
+ */
+import type { SpscRing } from '../ring/spsc-ring.js';
+
+export const STAGE_CAPACITY = 8192;
+
+export interface ChannelOutput {
+  readonly channel: number;
+  readonly consumerActor: number;
+  /** HOT: stage a packet leaving at `tsCycles`. False if the stage is full (caller drops). */
+  stage(h: number, tsCycles: number): boolean;
+  /** Try to move the stage into the ring. True when the stage is empty afterwards. */
+  flush(): boolean;
+  /** Latest stamp flushed so far (a back-pressure stall pushes it forward). */
+  readonly lastStampCycles: number;
+  /** Cycles the producer stalled in the last flush (back-pressure only). */
+  takeStallCycles(): number;
+  /** Packets staged and not yet in the ring. */
+  pending(): number;
+  /** Earliest stamp among staged packets (Infinity if none). */
+  pendingStamp(): number;
+}
+
+abstract class StagedOutput {
+  protected readonly hs = new Uint32Array(STAGE_CAPACITY);
+  protected readonly ts = new Float64Array(STAGE_CAPACITY);
+  protected head = 0;
+  protected tail = 0;
+  lastStampCycles = 0;
+
+  constructor(readonly channel: number, readonly consumerActor: number, protected readonly ring: SpscRing) {}
+
+  stage(h: number, tsCycles: number): boolean {
+    if (this.head === this.tail) { this.head = 0; this.tail = 0; }
+    if (this.tail === STAGE_CAPACITY) return false;
+    this.hs[this.tail] = h;
+    this.ts[this.tail] = tsCycles;
+    this.tail++;
+    return true;
+  }
+
+  pending(): number {
+    return this.tail - this.head;
+  }
+
+  pendingStamp(): number {
+    return this.head < this.tail ? this.ts[this.head]! : Infinity;
+  }
+}
+
+export class TailDropOutput extends StagedOutput implements ChannelOutput {
+  flush(): boolean {
+    const n = this.tail - this.head;
+    if (n === 0) return true;
+    const k = this.ring.enqueueBurst(this.hs, this.ts, this.head, n);
+    if (k > 0) this.lastStampCycles = this.ts[this.head + k - 1]!;
+    this.head += k;
+    return this.head === this.tail;
+  }
+
+  takeStallCycles(): number {
+    return 0;
+  }
+}
+
+export class BackPressureOutput extends StagedOutput implements ChannelOutput {
+  /** Entries the consumer is known to have taken at a time <= the last stamp checked. */
+  private takenKnown = 0;
+  private enqueued = 0;
+  private stall = 0;
+
+  constructor(
+    channel: number,
+    consumerActor: number,
+    ring: SpscRing,
+    private readonly capacity: number,
+    private readonly deqTimes: Float64Array,
+  ) {
+    super(channel, consumerActor, ring);
+  }
+
+  flush(): boolean {
+    const ring = this.ring;
+    const mask = ring.mask;
+    const dt = this.deqTimes;
+    while (this.head < this.tail) {
+      let t = this.ts[this.head]!;
+      if (t < this.lastStampCycles) t = this.lastStampCycles; // FIFO: never earlier than the packet before
+      // Advance over takes that happened at or before t.
+      const consumed = ring.consumerIndex() | 0;
+      while (this.takenKnown !== consumed && dt[this.takenKnown & mask]! <= t) this.takenKnown = (this.takenKnown + 1) | 0;
+      if (((this.enqueued - this.takenKnown) | 0) >= this.capacity) {
+        if (this.takenKnown !== consumed) {
+          // Full at t, and the next take is known: wait for it.
+          const until = dt[this.takenKnown & mask]!;
+          this.stall += until - t;
+          t = until;
+          this.takenKnown = (this.takenKnown + 1) | 0;
+        } else {
+          // Full at t and the consumer has taken nothing after t yet. If its
+          // clock is past t, the queue was exactly full at t, and we still need
+          // the time of its next take; either way we must wait for it.
+          return false;
+        }
+      }
+      ring.enqueue(this.hs[this.head]!, t);
+      this.enqueued = (this.enqueued + 1) | 0;
+      this.lastStampCycles = t;
+      this.head++;
+    }
+    return true;
+  }
+
+  takeStallCycles(): number {
+    const s = this.stall;
+    this.stall = 0;
+    return s;
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * Main-thread side of a run: build the plan and the shared memory, start one
+ * piscina task per worker (each hosts its actors for the whole run), release
+ * the control epochs one by one (gathering telemetry, asking the controller,
+ * sending its actions), watch for stalls and failures, and turn the workers'
+ * counters into a result record.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { Piscina } from 'piscina';
+import { buildPlan, type Plan } from '../graph/plan.js';
+import { LatencyHistogram } from '../metrics/histogram.js';
+import { RECORD_SCHEMA, type LatencySummary, type ResultRecord } from '../metrics/record.js';
+import { findNfKind } from '../nf/catalog.js';
+import { scenarioToJSON } from '../scenario/to-json.js';
+import type { Scenario } from '../scenario/types.js';
+import { WIRE_OVERHEAD_BYTES } from '../util/units.js';
+import { EMU_VERSION } from '../version.js';
+import type { HostMessage, HostResult, HostTask } from './host.js';
+import { EPOCH, SharedState } from './shared.js';
+import { writeTaps } from './tap.js';
+import type { ControlAction, Controller, CoreTelemetry } from './telemetry.js';
+
+export interface RunOptions {
+  /** Worker threads; 'auto' = one per emulated core. Overrides the scenario's setting. */
+  threads?: number | 'auto';
+  controller?: Controller;
+  /** Called with the fraction of virtual time done (0..1). */
+  onProgress?: (fraction: number) => void;
+  /** Seconds without any progress before the run is declared stalled. */
+  stallSeconds?: number;
+}
+
+export interface RunOutput {
+  record: ResultRecord;
+  plan: Plan;
+  threads: number;
+  wallSeconds: number;
+  warnings: string[];
+}
+
+export class RunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunError';
+  }
+}
+
+/** The compiled worker entry. Tests run from src/ but workers always load dist/. */
+export function workerFile(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'worker.js'), join(here, '..', '..', 'dist', 'engine', 'worker.js')];
+  for (const c of candidates) if (existsSync(c)) return c;
+  throw new RunError(`the worker entry (dist/engine/worker.js) is missing: run \`npm run build\` first`);
+}
+
+export function resolveThreads(requested: number | 'auto' | undefined, cores: number): number {
+  if (requested === undefined || requested === 'auto') return cores;
+  return Math.max(1, Math.min(cores, Math.floor(requested)));
+}
+
+export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<RunOutput> {
+  const wallStart = process.hrtime.bigint();
+  const plan = buildPlan(s);
+  const threads = resolveThreads(opts.threads ?? s.threads, plan.cores);
+  // Cores in contiguous blocks per worker; NICs with the first worker.
+  const workerOfActor: number[] = [];
+  for (let c = 0; c < plan.cores; c++) workerOfActor.push(Math.floor((c * threads) / plan.cores));
+  for (let p = 0; p < plan.ports.length; p++) workerOfActor.push(0);
+
+  const flowBases: number[] = [];
+  let flowCount = 0;
+  for (const p of s.ports) {
+    flowBases.push(flowCount);
+    if (p.traffic?.kind === 'generator') flowCount += p.traffic.flows;
+  }
+
+  const epochEnds: number[] = [];
+  for (let t = s.controlPeriodCycles; t < s.durationCycles; t += s.controlPeriodCycles) epochEnds.push(t);
+  epochEnds.push(s.durationCycles);
+
+  const shared = SharedState.create(plan, threads);
+  const pool = new Piscina({
+    filename: workerFile(),
+    minThreads: threads,
+    maxThreads: threads,
+    concurrentTasksPerWorker: 1,
+    atomics: 'disabled',
+    idleTimeout: 60_000,
+  });
+
+  const channels = Array.from({ length: threads }, () => new MessageChannel());
+  const epochMsgs: Map<number, CoreTelemetry[][]> = new Map();
+  let waiter: (() => void) | null = null;
+  for (const ch of channels) {
+    ch.port1.on('message', (m: HostMessage) => {
+      if (m.type === 'epoch') {
+        const list = epochMsgs.get(m.epoch) ?? [];
+        list.push(m.cores);
+        epochMsgs.set(m.epoch, list);
+        waiter?.();
+      }
+    });
+  }
+
+  let failure: Error | null = null;
+  const fail = (e: unknown) => {
+    if (failure === null) failure = e instanceof Error ? e : new Error(String(e));
+    shared.abort();
+    waiter?.();
+  };
+  const tasks = channels.map((ch, w) => {
+    const task: HostTask = {
+      workerIndex: w, plan, scenario: s, shared: shared.handles, workerOfActor, epochEnds, flowCount, flowBases, port: ch.port2 as never,
+    };
+    const p = pool.run(task, { transferList: [ch.port2 as never] }) as Promise<HostResult>;
+    p.catch(fail);
+    return p;
+  });
+
+  // Stall watchdog and progress.
+  let lastProgress = -1;
+  let lastChange = Date.now();
+  const stallMs = (opts.stallSeconds ?? 30) * 1000;
+  const watchdog = setInterval(() => {
+    let sum = 0;
+    for (let w = 0; w < threads; w++) sum += Atomics.load(shared.control, shared.progressIndex(w));
+    if (sum !== lastProgress) { lastProgress = sum; lastChange = Date.now(); }
+    else if (Date.now() - lastChange > stallMs && failure === null) {
+      failure = new RunError(`engine stalled: no progress for ${opts.stallSeconds ?? 30} s`);
+      shared.abort(2);
+      waiter?.();
+    }
+    if (opts.onProgress) {
+      let minClock = Infinity;
+      for (let c = 0; c < plan.cores; c++) minClock = Math.min(minClock, shared.loadClock(c));
+      opts.onProgress(Math.min(1, Math.max(0, minClock / s.durationCycles)));
+    }
+  }, 250);
+
+  try {
+    for (let e = 0; e < epochEnds.length; e++) {
+      while ((epochMsgs.get(e)?.length ?? 0) < threads && failure === null) {
+        await new Promise<void>((resolve) => { waiter = resolve; });
+        waiter = null;
+      }
+      if (failure !== null) break;
+      if (e === epochEnds.length - 1) break;
+      const cores = epochMsgs.get(e)!.flat().sort((a, b) => a.core - b.core);
+      epochMsgs.delete(e);
+      let actions: ControlAction[] = [];
+      if (opts.controller) {
+        try {
+          actions = await opts.controller({ epoch: e, atCycles: epochEnds[e]!, cores });
+        } catch (err) {
+          fail(new RunError(`controller failed at control point ${e}: ${(err as Error).message}`));
+          break;
+        }
+      }
+      for (const ch of channels) ch.port1.postMessage({ type: 'actions', epoch: e, actions });
+      Atomics.store(shared.control, EPOCH, e + 1);
+      Atomics.notify(shared.control, EPOCH);
+      opts.onProgress?.(epochEnds[e]! / s.durationCycles);
+    }
+    const settled = await Promise.allSettled(tasks);
+    if (failure === null) {
+      const bad = settled.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+      if (bad) failure = bad.reason as Error;
+    }
+    if (failure !== null) throw failure;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<HostResult>).value);
+    const tapSummary = writeTaps(plan, results.map((r) => r.taps), s.hz);
+    const inFlight = countInFlight(shared, plan);
+    const record = buildRecord(s, plan, results, inFlight, epochEnds.length, tapSummary);
+    opts.onProgress?.(1);
+    const wallSeconds = Number(process.hrtime.bigint() - wallStart) / 1e9;
+    return { record, plan, threads, wallSeconds, warnings: plan.warnings };
+  } finally {
+    clearInterval(watchdog);
+    for (const ch of channels) ch.port1.close();
+    await pool.destroy();
+  }
+}
+
+/**
+ * The resolved scenario minus host-side settings: `threads` (results do not
+ * depend on it, and the record must not either) and the file's absolute path.
+ */
+function experimentOnly(s: Scenario): unknown {
+  const o = scenarioToJSON(s) as Record<string, unknown>;
+  delete o['threads'];
+  delete o['sourcePath'];
+  return o;
+}
+
+function countInFlight(shared: SharedState, plan: Plan): number {
+  let n = 0;
+  const st = shared.pool.state;
+  for (const p of plan.ports) {
+    for (let h = p.poolBase; h < p.poolBase + p.poolCount; h++) if (Atomics.load(st, h) !== 0) n++;
+  }
+  return n;
+}
+
+function summarize(h: LatencyHistogram, hz: number): LatencySummary {
+  const ns = (c: number) => (h.count === 0 ? null : (c * 1e9) / hz);
+  return {
+    count: h.count,
+    minNs: ns(h.min),
+    meanNs: ns(h.mean()),
+    p50Ns: ns(h.valueAtPercentile(50)),
+    p90Ns: ns(h.valueAtPercentile(90)),
+    p99Ns: ns(h.valueAtPercentile(99)),
+    p999Ns: ns(h.valueAtPercentile(99.9)),
+    maxNs: ns(h.max),
+  };
+}
+
+export function buildRecord(
+  s: Scenario,
+  plan: Plan,
+  results: HostResult[],
+  inFlight: number,
+  epochs: number,
+  taps: { file: string; records: number; truncated: number }[],
+): ResultRecord {
+  // Add up per-actor counters in actor-id order, whatever worker ran them.
+  const actors = results.flatMap((r) => r.actors).sort((a, b) => a.actorId - b.actorId);
+  const R = plan.reasons.length;
+  const sum = (get: (a: (typeof actors)[number]) => Float64Array, len: number) => {
+    const out = new Float64Array(len);
+    for (const a of actors) { const v = get(a); for (let i = 0; i < len; i++) out[i] += v[i]!; }
+    return out;
+  };
+  const M = plan.modules.length;
+  const P = plan.ports.length;
+  const dropsByReason = sum((a) => a.stats.dropsByReason, R);
+  const moduleDrops = sum((a) => a.stats.moduleDrops, M * R);
+  const modulePackets = sum((a) => a.stats.modulePackets, M);
+  const moduleBatches = sum((a) => a.stats.moduleBatches, M);
+  const moduleCycles = sum((a) => a.stats.moduleCycles, M);
+  const T = plan.tasks.length;
+  const taskPackets = sum((a) => a.stats.taskPackets, T);
+  const taskBatches = sum((a) => a.stats.taskBatches, T);
+  const taskCycles = sum((a) => a.stats.taskCycles, T);
+  const taskStall = sum((a) => a.stats.taskStallCycles, T);
+  const inputDrops = sum((a) => a.stats.inputDrops, plan.inputs.length);
+  const deliveredPackets = sum((a) => a.stats.deliveredPackets, P + M);
+  const deliveredBytes = sum((a) => a.stats.deliveredBytes, P + M);
+  const generated = sum((a) => a.stats.generated, P);
+  const generatedInWindow = sum((a) => a.stats.generatedInWindow, P);
+  const generatedBytes = sum((a) => a.stats.generatedBytes, P);
+  const flowLen = actors[0]?.stats.flowDelivered.length ?? 0;
+  const flowDelivered = sum((a) => a.stats.flowDelivered, flowLen);
+  const latency = new LatencyHistogram({ significantDigits: 3 });
+  let delivered = 0, dropped = 0, windowDelivered = 0, windowBytes = 0;
+  for (const a of actors) {
+    latency.merge(LatencyHistogram.fromJSON(a.stats.latency));
+    delivered += a.stats.delivered;
+    dropped += a.stats.dropped;
+    windowDelivered += a.stats.windowDelivered;
+    windowBytes += a.stats.windowDeliveredBytes;
+  }
+  let totalGenerated = 0;
+  for (let p = 0; p < P; p++) totalGenerated += generated[p]!;
+  let totalOfferedWindow = 0;
+  for (let p = 0; p < P; p++) totalOfferedWindow += generatedInWindow[p]!;
+
+  const measuredCycles = s.durationCycles - s.warmupCycles;
+  const measuredSeconds = measuredCycles / s.hz;
+  const deliveredPps = windowDelivered / measuredSeconds;
+  const reasonsObj = (vals: (r: number) => number) => {
+    const o: Record<string, number> = {};
+    for (let r = 0; r < R; r++) { const v = vals(r); if (v !== 0) o[plan.reasons[r]!] = v; }
+    return o;
+  };
+  const rxRingReason = plan.reasons.indexOf('nic_rx_ring_full');
+  const lineReason = plan.reasons.indexOf('nic_line_rate');
+
+  const coreRows = actors.filter((a) => a.actorId < plan.cores).map((a) => ({
+    id: a.actorId,
+    busyCycles: a.stats.busyCycles,
+    stallCycles: a.stats.stallCycles,
+    utilization: a.stats.busyCycles / s.durationCycles,
+    endCycles: a.clockCycles,
+  }));
+
+  // Jain's fairness index over delivered packets per flow.
+  let fsum = 0, fsq = 0, fmin = Infinity, fmax = 0;
+  for (let f = 0; f < flowLen; f++) { const v = flowDelivered[f]!; fsum += v; fsq += v * v; fmin = Math.min(fmin, v); fmax = Math.max(fmax, v); }
+
+  return {
+    schema: RECORD_SCHEMA,
+    emuVersion: EMU_VERSION,
+    scenario: { name: s.name, description: s.description, resolved: experimentOnly(s) },
+    seed: s.seed,
+    time: { hz: s.hz, durationCycles: s.durationCycles, warmupCycles: s.warmupCycles, measuredSeconds, controlPeriodCycles: s.controlPeriodCycles, epochs },
+    totals: {
+      generated: totalGenerated,
+      delivered,
+      dropped,
+      inFlight,
+      conserved: totalGenerated === delivered + dropped + inFlight,
+      dropsByReason: reasonsObj((r) => dropsByReason[r]!),
+    },
+    throughput: {
+      offeredPps: totalOfferedWindow / measuredSeconds,
+      deliveredPps,
+      deliveredMpps: deliveredPps / 1e6,
+      dataGbps: (windowBytes * 8) / measuredSeconds / 1e9,
+      wireGbps: ((windowBytes + windowDelivered * WIRE_OVERHEAD_BYTES) * 8) / measuredSeconds / 1e9,
+    },
+    latency: summarize(latency, s.hz),
+    ports: plan.ports.map((p) => ({
+      name: p.name,
+      generated: generated[p.id]!,
+      generatedBytes: generatedBytes[p.id]!,
+      lineRateDrops: actors.filter((a) => a.actorId === p.actor).reduce((acc, a) => acc + a.stats.dropsByReason[lineReason]!, 0),
+      rxRingDrops: plan.inputs.filter((i) => i.kind === 'rx' && i.ref === p.id).reduce((acc, i) => acc + inputDrops[i.id]!, 0),
+      txPackets: deliveredPackets[p.id]!,
+      txBytes: deliveredBytes[p.id]!,
+    })),
+    cores: coreRows,
+    tasks: plan.tasks.map((t) => ({
+      name: t.name,
+      core: t.core,
+      packets: taskPackets[t.id]!,
+      batches: taskBatches[t.id]!,
+      meanBatch: taskBatches[t.id]! > 0 ? taskPackets[t.id]! / taskBatches[t.id]! : 0,
+      busyCycles: taskCycles[t.id]!,
+      stallCycles: taskStall[t.id]!,
+      cyclesPerPacket: taskPackets[t.id]! > 0 ? taskCycles[t.id]! / taskPackets[t.id]! : null,
+      inputDrops: inputDrops[t.input]!,
+    })),
+    modules: plan.modules.map((m) => {
+      const kind = findNfKind(m.kind)!;
+      const counters: Record<string, number> = {};
+      for (const a of actors) for (const mc of a.moduleCounters) {
+        if (mc.id !== m.id) continue;
+        kind.counters.forEach((name, i) => { counters[name] = (counters[name] ?? 0) + mc.counters[i]!; });
+      }
+      const packets = kind.isQueue ? 0 : modulePackets[m.id]!;
+      return {
+        name: m.name,
+        kind: m.kind,
+        core: m.core,
+        packets,
+        batches: moduleBatches[m.id]!,
+        cycles: moduleCycles[m.id]!,
+        cyclesPerPacket: packets > 0 ? moduleCycles[m.id]! / packets : null,
+        drops: reasonsObj((r) => moduleDrops[m.id * R + r]!),
+        counters,
+      };
+    }),
+    flows: {
+      count: flowLen,
+      deliveredMin: flowLen > 0 ? fmin : 0,
+      deliveredMax: fmax,
+      jainFairness: flowLen > 0 && fsq > 0 ? (fsum * fsum) / (flowLen * fsq) : null,
+    },
+    taps,
+  };
+}
+

@@ -1,0 +1,135 @@
+/**
+ * Shared memory of one run: the control block, the per-actor clocks, the
+ * rings and the packet pool. Allocated once by the main thread, attached by
+ * every worker (allocation separated from initialisation, as rte_ring does).
+ *
+ * Ownership contract
+ * ------------------
+ *   control (Int32Array, 16 words = one cache line per slot):
+ *     [EPOCH]          main writes (Atomics.store + notify) to release the next
+ *                      control epoch; workers Atomics.wait on it.
+ *     [ABORT]          anyone writes 1 (Atomics.store + notify on every
+ *                      doorbell) when the run must stop; everyone polls it
+ *                      between steps and after every wait.
+ *     doorbell(w)      producers Atomics.add + notify when they published
+ *                      something a parked worker w may need; worker w reads it
+ *                      before its last re-check and waits on the value read.
+ *     parked(w)        worker w stores 1 before its last re-check, 0 after
+ *                      waking; producers load it after publishing (a Dekker
+ *                      pair: with sequentially consistent atomics either the
+ *                      producer sees 1 and rings, or w's re-check sees the
+ *                      publication).
+ *     progress(w)      worker w adds its step count now and then; main reads it
+ *                      for the progress bar and the stall watchdog.
+ *   bounds (BigInt64Array, one cache line per actor):
+ *     bound(a)         actor a's promise: nothing it enqueues from now on carries
+ *                      a timestamp below this (cycles). Only actor a writes it
+ *                      (Atomics.store, after the ring enqueues it covers).
+ *     clock(a)         actor a's current virtual time: every dequeue it will
+ *                      ever do at a time below it is already published (used by
+ *                      back-pressure producers). Only actor a writes it.
+ *   deqTimes (one Float64Array per back-pressure channel, indexed like the
+ *     ring's slots): the consumer writes the virtual time it took the entry
+ *     BEFORE advancing the ring's consumer index (Atomics.store in the ring),
+ *     so a producer that sees the index also sees the time.
+ */
+import { SpscRing } from '../ring/spsc-ring.js';
+import { PacketPool, type PacketPoolShared } from '../packet/pool.js';
+import type { Plan } from '../graph/plan.js';
+
+const SLOT_INTS = 16; // 64 bytes
+export const EPOCH = 0;
+export const ABORT = SLOT_INTS;
+const WORKER_BASE = 2 * SLOT_INTS;
+const WORKER_WORDS = 3 * SLOT_INTS;
+
+export interface SharedHandles {
+  control: SharedArrayBuffer;
+  clocks: SharedArrayBuffer;
+  rings: SharedArrayBuffer[];
+  deqTimes: (SharedArrayBuffer | null)[];
+  pool: PacketPoolShared;
+  workers: number;
+}
+
+const BIG_STRIDE = 8; // 8 x 8 bytes = 64 bytes per actor
+
+export class SharedState {
+  readonly control: Int32Array;
+  readonly bounds: BigInt64Array;
+  readonly rings: SpscRing[];
+  readonly deqTimes: (Float64Array | null)[];
+  readonly pool: PacketPool;
+
+  private constructor(readonly handles: SharedHandles) {
+    this.control = new Int32Array(handles.control);
+    this.bounds = new BigInt64Array(handles.clocks);
+    this.rings = handles.rings.map((sab) => SpscRing.attach(sab, 0));
+    this.deqTimes = handles.deqTimes.map((sab) => (sab === null ? null : new Float64Array(sab)));
+    this.pool = PacketPool.attach(handles.pool);
+  }
+
+  static create(plan: Plan, workers: number): SharedState {
+    const control = new SharedArrayBuffer(4 * (WORKER_BASE + workers * WORKER_WORDS));
+    const clocks = new SharedArrayBuffer(8 * BIG_STRIDE * 2 * plan.actors);
+    const rings: SharedArrayBuffer[] = [];
+    const deqTimes: (SharedArrayBuffer | null)[] = [];
+    for (const ch of plan.channels) {
+      const r = SpscRing.create(ch.ringCapacity, { timestamps: true });
+      rings.push(r.sab);
+      deqTimes.push(ch.mode === 'backpressure' ? new SharedArrayBuffer(8 * ch.ringCapacity) : null);
+    }
+    const pool = PacketPool.create(plan.poolCapacity);
+    return new SharedState({ control, clocks, rings, deqTimes, pool: pool.shared(), workers });
+  }
+
+  static attach(h: SharedHandles): SharedState {
+    return new SharedState(h);
+  }
+
+  get workers(): number {
+    return this.handles.workers;
+  }
+
+  doorbellIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS; }
+  parkedIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS + SLOT_INTS; }
+  progressIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS + 2 * SLOT_INTS; }
+
+  /** HOT-ish: read actor a's bound (cycles). */
+  loadBound(a: number): number {
+    return Number(Atomics.load(this.bounds, a * BIG_STRIDE));
+  }
+  storeBound(a: number, cycles: number): void {
+    Atomics.store(this.bounds, a * BIG_STRIDE, BigInt(cycles));
+  }
+  loadClock(a: number): number {
+    return Number(Atomics.load(this.bounds, (this.handles.clocks.byteLength / 16 + a * BIG_STRIDE)));
+  }
+  storeClock(a: number, cycles: number): void {
+    Atomics.store(this.bounds, this.handles.clocks.byteLength / 16 + a * BIG_STRIDE, BigInt(cycles));
+  }
+
+  /** Wake worker w if it is parked (cheap when it is not). */
+  ring(w: number): void {
+    const c = this.control;
+    if (Atomics.load(c, this.parkedIndex(w)) !== 0) {
+      Atomics.add(c, this.doorbellIndex(w), 1);
+      Atomics.notify(c, this.doorbellIndex(w));
+    }
+  }
+
+  aborted(): boolean {
+    return Atomics.load(this.control, ABORT) !== 0;
+  }
+
+  /** Stop the run: code 1 = failure somewhere, 2 = stall detected by the watchdog. */
+  abort(code = 1): void {
+    Atomics.compareExchange(this.control, ABORT, 0, code);
+    for (let w = 0; w < this.workers; w++) {
+      Atomics.add(this.control, this.doorbellIndex(w), 1);
+      Atomics.notify(this.control, this.doorbellIndex(w));
+    }
+    Atomics.add(this.control, EPOCH, 0);
+    Atomics.notify(this.control, EPOCH);
+  }
+}

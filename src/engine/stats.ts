@@ -1,0 +1,87 @@
+/**
+ * Counters one actor (core or NIC) keeps while it runs. Plain typed arrays,
+ * indexed by the plan's global ids so that the main thread can add up the
+ * per-actor copies in a fixed order (actor id), whatever thread ran them.
+ */
+import { LatencyHistogram } from '../metrics/histogram.js';
+import type { Plan } from '../graph/plan.js';
+
+export interface WindowSpec {
+  warmupCycles: number;
+  endCycles: number;
+}
+
+export class ActorStats {
+  /** Drops by reason id (all sites). */
+  readonly dropsByReason: Float64Array;
+  /** Drops by module id x reason id (modules of this core only are non-zero). */
+  readonly moduleDrops: Float64Array;
+  readonly modulePackets: Float64Array;
+  readonly moduleBatches: Float64Array;
+  readonly moduleCycles: Float64Array;
+  readonly taskPackets: Float64Array;
+  readonly taskBatches: Float64Array;
+  readonly taskCycles: Float64Array;
+  readonly taskStallCycles: Float64Array;
+  readonly inputDrops: Float64Array;
+  /** Delivered packets/bytes per TX port (index = port) and per sink (index = ports + module id). */
+  readonly deliveredPackets: Float64Array;
+  readonly deliveredBytes: Float64Array;
+  /** Per flow: delivered packets (all time). */
+  readonly flowDelivered: Float64Array;
+  /** Per port, NIC side: generated frames and line-rate drops. */
+  readonly generated: Float64Array;
+  readonly generatedInWindow: Float64Array;
+  readonly generatedBytes: Float64Array;
+  busyCycles = 0;
+  stallCycles = 0;
+  delivered = 0;
+  dropped = 0;
+  /** Deliveries whose delivery time falls in the measurement window. */
+  windowDelivered = 0;
+  windowDeliveredBytes = 0;
+  readonly latency: LatencyHistogram;
+
+  constructor(plan: Plan, flowCount: number) {
+    const r = plan.reasons.length;
+    const m = plan.modules.length;
+    this.dropsByReason = new Float64Array(r);
+    this.moduleDrops = new Float64Array(m * r);
+    this.modulePackets = new Float64Array(m);
+    this.moduleBatches = new Float64Array(m);
+    this.moduleCycles = new Float64Array(m);
+    this.taskPackets = new Float64Array(plan.tasks.length);
+    this.taskBatches = new Float64Array(plan.tasks.length);
+    this.taskCycles = new Float64Array(plan.tasks.length);
+    this.taskStallCycles = new Float64Array(plan.tasks.length);
+    this.inputDrops = new Float64Array(plan.inputs.length);
+    this.deliveredPackets = new Float64Array(plan.ports.length + m);
+    this.deliveredBytes = new Float64Array(plan.ports.length + m);
+    this.flowDelivered = new Float64Array(flowCount);
+    this.generated = new Float64Array(plan.ports.length);
+    this.generatedInWindow = new Float64Array(plan.ports.length);
+    this.generatedBytes = new Float64Array(plan.ports.length);
+    this.latency = new LatencyHistogram({ significantDigits: 3 });
+  }
+}
+
+/** A structured-clone friendly snapshot of ActorStats. */
+export interface ActorStatsSnapshot {
+  dropsByReason: Float64Array; moduleDrops: Float64Array; modulePackets: Float64Array; moduleBatches: Float64Array;
+  moduleCycles: Float64Array; taskPackets: Float64Array; taskBatches: Float64Array; taskCycles: Float64Array;
+  taskStallCycles: Float64Array; inputDrops: Float64Array; deliveredPackets: Float64Array; deliveredBytes: Float64Array;
+  flowDelivered: Float64Array; generated: Float64Array; generatedInWindow: Float64Array; generatedBytes: Float64Array;
+  busyCycles: number; stallCycles: number; delivered: number; dropped: number; windowDelivered: number; windowDeliveredBytes: number;
+  latency: ReturnType<LatencyHistogram['toJSON']>;
+}
+
+export function snapshotStats(s: ActorStats): ActorStatsSnapshot {
+  return {
+    dropsByReason: s.dropsByReason, moduleDrops: s.moduleDrops, modulePackets: s.modulePackets, moduleBatches: s.moduleBatches,
+    moduleCycles: s.moduleCycles, taskPackets: s.taskPackets, taskBatches: s.taskBatches, taskCycles: s.taskCycles,
+    taskStallCycles: s.taskStallCycles, inputDrops: s.inputDrops, deliveredPackets: s.deliveredPackets, deliveredBytes: s.deliveredBytes,
+    flowDelivered: s.flowDelivered, generated: s.generated, generatedInWindow: s.generatedInWindow, generatedBytes: s.generatedBytes,
+    busyCycles: s.busyCycles, stallCycles: s.stallCycles, delivered: s.delivered, dropped: s.dropped,
+    windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency.toJSON(),
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * From a validated Scenario to an execution Plan: which modules run on which
+ * core inside which task, where each output gate leads, which rings (channels)
+ * connect cores, and how big the packet pool must be.
+ *
+ * A task is a run-to-completion unit: it takes a batch from its input (an RX
+ * queue or a queue module), pushes it through the modules reachable from there
+ * without crossing another queue, and ends at queues (channels to other tasks),
+ * TX ports, sinks, drops or dead ends. As in BESS, run-to-completion versus
+ * pipeline is a property of the graph: a queue is the only task boundary.
+ *
+ * The plan is plain data (no class instances): the main thread builds it once
+ * and posts it to every worker, so every thread sees the same ids in the same
+ * order — drop-reason ids, module ids, channel ids — which keeps results
+ * independent of the thread layout.
+ */
+import { NF_KINDS, findNfKind } from '../nf/catalog.js';
+import type { Scenario } from '../scenario/types.js';
+
+/** Where packets leaving an output gate go. */
+export type Target =
+  | { t: 'module'; m: number }
+  | { t: 'channel'; ch: number }
+  | { t: 'tx'; port: number }
+  | { t: 'sink'; m: number }
+  | { t: 'deadend' };
+
+export interface ModulePlan {
+  id: number;
+  name: string;
+  kind: string;
+  config: unknown;
+  core: number;          // -1 if no task reaches it
+  task: number;          // -1 if no task reaches it
+  gates: Target[];
+}
+
+export interface ChannelPlan {
+  id: number;
+  /** Actor id of the producer: a core id, or cores + port index for a NIC. */
+  producer: number;
+  consumerCore: number;
+  input: number;
+  mode: 'drop' | 'backpressure';
+  /** Ring capacity (power of two). For backpressure channels, the logical capacity is `logicalCap`. */
+  ringCapacity: number;
+  logicalCap: number;
+}
+
+export interface InputPlan {
+  id: number;
+  task: number;
+  kind: 'rx' | 'queue';
+  /** Port index for rx, module id of the queue for queue inputs. */
+  ref: number;
+  rxQueue: number;
+  mode: 'drop' | 'backpressure';
+  /** Logical capacity: RX descriptor ring size or queue size. */
+  capacity: number;
+  dropReason: number;
+  channels: number[];
+}
+
+export interface TaskPlan {
+  id: number;
+  name: string;
+  core: number;
+  batch: number;
+  input: number;
+  entry: Target;
+  /** Modules of this task in discovery order. */
+  modules: number[];
+  /** Length of the longest module path (bounds packets buffered inside a task run). */
+  depth: number;
+}
+
+export interface PortPlan {
+  id: number;
+  name: string;
+  actor: number;
+  /** channel id per RX queue (-1 when no task polls it, which validation forbids when traffic exists). */
+  rxChannels: number[];
+  poolBase: number;
+  poolCount: number;
+}
+
+export interface TapPlan {
+  id: number;
+  file: string;
+  site: { type: 'gate'; module: number; gate: number } | { type: 'tx'; port: number } | { type: 'rx'; port: number; queue: number };
+}
+
+export interface Plan {
+  cores: number;
+  actors: number;
+  reasons: string[];
+  modules: ModulePlan[];
+  tasks: TaskPlan[];
+  inputs: InputPlan[];
+  channels: ChannelPlan[];
+  ports: PortPlan[];
+  taps: TapPlan[];
+  poolCapacity: number;
+  warnings: string[];
+}
+
+/** Ring between the NIC and an RX core, and between cores for tail-drop queues: pure transport. */
+export const TRANSPORT_RING_CAPACITY = 1024;
+
+/** Drop reasons the engine itself counts; NF kinds add theirs after these. */
+export const ENGINE_REASONS = [
+  'nic_line_rate',      // the sender could not put the frame on the wire: sender buffer full
+  'nic_rx_ring_full',   // RX descriptor ring full when the frame arrived
+  'queue_full',         // a tail-drop queue was full
+  'deadend',            // output gate connected to nothing
+  'gate_overflow',      // an NF emitted more packets on one gate than a batch can hold
+] as const;
+
+export class PlanError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`scenario graph: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'PlanError';
+  }
+}
+
+function nextPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+export function buildPlan(s: Scenario): Plan {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const reasons: string[] = [...ENGINE_REASONS];
+  for (const k of NF_KINDS) for (const r of k.dropReasons) if (!reasons.includes(r)) reasons.push(r);
+  const reasonId = (r: string) => reasons.indexOf(r);
+
+  const modIndex = new Map<string, number>();
+  s.modules.forEach((m, i) => modIndex.set(m.name, i));
+  const portIndex = new Map<string, number>();
+  s.ports.forEach((p, i) => portIndex.set(p.name, i));
+
+  const modules: ModulePlan[] = s.modules.map((m, i) => ({
+    id: i, name: m.name, kind: m.kind, config: m.config, core: -1, task: -1,
+    gates: Array.from({ length: m.outputGates }, (): Target => ({ t: 'deadend' })),
+  }));
+
+  // Edge lookup: (module, gate) -> to ; (port, rxq) -> to
+  const fromModule = new Map<string, (typeof s.edges)[number]['to']>();
+  const fromRx = new Map<string, (typeof s.edges)[number]['to']>();
+  for (const e of s.edges) {
+    if (e.from.type === 'module') fromModule.set(`${e.from.module}:${e.from.gate}`, e.to);
+    else if (e.from.type === 'rx') fromRx.set(`${e.from.port}:${e.from.queue}`, e.to);
+  }
+
+  const cores = s.machine.cores;
+  const inputs: InputPlan[] = [];
+  const channels: ChannelPlan[] = [];
+  const tasks: TaskPlan[] = [];
+  const ports: PortPlan[] = s.ports.map((p, i) => ({
+    id: i, name: p.name, actor: cores + i, rxChannels: Array.from({ length: p.rxQueues }, () => -1), poolBase: 0, poolCount: 0,
+  }));
+
+  // One input per task; queue inputs are keyed by module id.
+  const queueInput = new Map<number, number>();
+  s.tasks.forEach((t, ti) => {
+    const root = t.root;
+    const inputId = inputs.length;
+    if (root.type === 'rx') {
+      const pi = portIndex.get(root.port)!;
+      const port = s.ports[pi]!;
+      const ch: ChannelPlan = {
+        id: channels.length, producer: cores + pi, consumerCore: t.core, input: inputId, mode: 'drop',
+        ringCapacity: TRANSPORT_RING_CAPACITY, logicalCap: port.rxRingSize,
+      };
+      channels.push(ch);
+      ports[pi]!.rxChannels[root.queue] = ch.id;
+      inputs.push({ id: inputId, task: ti, kind: 'rx', ref: pi, rxQueue: root.queue, mode: 'drop', capacity: port.rxRingSize, dropReason: reasonId('nic_rx_ring_full'), channels: [ch.id] });
+    } else {
+      const mi = modIndex.get(root.module)!;
+      const cfg = s.modules[mi]!.config as { size: number; whenFull: 'drop' | 'backpressure' };
+      inputs.push({ id: inputId, task: ti, kind: 'queue', ref: mi, rxQueue: -1, mode: cfg.whenFull, capacity: cfg.size, dropReason: reasonId('queue_full'), channels: [] });
+      queueInput.set(mi, inputId);
+      modules[mi]!.core = t.core;
+      modules[mi]!.task = ti;
+    }
+    tasks.push({ id: ti, name: t.name, core: t.core, batch: t.batch, input: inputId, entry: { t: 'deadend' }, modules: [], depth: 0 });
+  });
+
+  // Channel from a producer core into a queue module: one per (core, queue).
+  const channelFor = new Map<string, number>();
+  const queueChannel = (producerCore: number, qm: number): number => {
+    const key = `${producerCore}:${qm}`;
+    const have = channelFor.get(key);
+    if (have !== undefined) return have;
+    const inp = inputs[queueInput.get(qm)!]!;
+    const bp = inp.mode === 'backpressure';
+    const ch: ChannelPlan = {
+      id: channels.length, producer: producerCore, consumerCore: tasks[inp.task]!.core, input: inp.id, mode: inp.mode,
+      ringCapacity: bp ? nextPow2(inp.capacity) : TRANSPORT_RING_CAPACITY, logicalCap: inp.capacity,
+    };
+    channels.push(ch);
+    inp.channels.push(ch.id);
+    channelFor.set(key, ch.id);
+    return ch.id;
+  };
+
+  // Walk each task's subgraph.
+  for (const task of tasks) {
+    const inp = inputs[task.input]!;
+    const rootTo = inp.kind === 'rx'
+      ? fromRx.get(`${s.ports[inp.ref]!.name}:${inp.rxQueue}`)
+      : fromModule.get(`${s.modules[inp.ref]!.name}:0`);
+    const onPath = new Set<number>();
+    const resolve = (to: (typeof s.edges)[number]['to'] | undefined, depth: number, via: string): Target => {
+      if (to === undefined) return { t: 'deadend' };
+      if (to.type === 'tx') return { t: 'tx', port: portIndex.get(to.port)! };
+      if (to.type === 'rx') return { t: 'deadend' }; // rejected by validation
+      const mi = modIndex.get(to.module)!;
+      const mod = modules[mi]!;
+      const kind = findNfKind(mod.kind)!;
+      if (kind.isQueue) {
+        if (!queueInput.has(mi)) return { t: 'deadend' }; // validation requires a drain task
+        return { t: 'channel', ch: queueChannel(task.core, mi) };
+      }
+      if (onPath.has(mi)) {
+        problems.push(`task ${task.name}: a cycle through module ${mod.name} (${via}); packets would loop forever on one core`);
+        return { t: 'deadend' };
+      }
+      if (mod.task !== -1 && mod.task !== task.id) {
+        problems.push(`module ${mod.name} is reached by tasks ${tasks[mod.task]!.name} and ${task.name}; a module instance lives on one core — give each task its own instance or put a queue in between`);
+        return { t: 'deadend' };
+      }
+      task.depth = Math.max(task.depth, depth);
+      if (mod.task === -1) {
+        mod.task = task.id;
+        mod.core = task.core;
+        task.modules.push(mi);
+        if (kind.name !== 'sink') {
+          onPath.add(mi);
+          for (let g = 0; g < mod.gates.length; g++) {
+            mod.gates[g] = resolve(fromModule.get(`${mod.name}:${g}`), depth + 1, `${mod.name}:${g}`);
+          }
+          onPath.delete(mi);
+        }
+      }
+      return kind.name === 'sink' ? { t: 'sink', m: mi } : { t: 'module', m: mi };
+    };
+    task.entry = resolve(rootTo, 1, inp.kind === 'rx' ? 'rx' : s.modules[inp.ref]!.name);
+    if (task.entry.t === 'deadend') warnings.push(`task ${task.name}: its input is connected to nothing; every packet it takes is dropped as deadend`);
+  }
+  for (const m of modules) {
+    if (m.task === -1) warnings.push(`module ${m.name} is not reachable from any task; it is not instantiated`);
+  }
+
+  // Pool: every port gets a partition large enough to hold every packet that
+  // can be alive at once anywhere (rings, queues, batches in flight, sender
+  // buffer), twice over. The NIC allocates cyclically and waits (in wall-clock
+  // time only) for the next handle to be freed, so an undersized partition
+  // could only stall, and this bound makes sure it never has to wait for a
+  // packet that is itself waiting for the NIC.
+  let alive = 0;
+  for (const c of channels) alive += c.ringCapacity;
+  for (const i of inputs) alive += i.capacity;
+  for (const t of tasks) alive += t.batch * (t.depth + 2);
+  let base = 0;
+  for (const p of ports) {
+    const spec = s.ports[p.id]!;
+    if (spec.traffic === null) continue;
+    p.poolCount = nextPow2(2 * (alive + spec.senderBufferFrames) + 1024);
+    p.poolBase = base;
+    base += p.poolCount;
+  }
+
+  const taps: TapPlan[] = s.taps.map((tp, i) => {
+    const at = tp.at;
+    const site: TapPlan['site'] = at.type === 'gate'
+      ? { type: 'gate', module: modIndex.get(at.module)!, gate: at.gate }
+      : at.type === 'tx' ? { type: 'tx', port: portIndex.get(at.port)! } : { type: 'rx', port: portIndex.get(at.port)!, queue: at.queue };
+    return { id: i, file: tp.file, site };
+  });
+
+  if (problems.length > 0) throw new PlanError(problems);
+  return {
+    cores, actors: cores + ports.length, reasons, modules, tasks, inputs, channels, ports, taps,
+    poolCapacity: Math.max(base, 1), warnings,
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * The RESOLVED scenario: what `validateScenario` / `loadScenarioFile` return.
+ * Every default is applied and every unit converted (durations to integer
+ * cycles of `hz`, rates to bits or packets per second, paths to absolute).
+ * The file format users write is documented in docs/scenario-format.md.
+ */
+import type { Problems } from '../util/config-check.js';
+
+export interface Scenario {
+  version: 1;
+  name: string;
+  description: string;
+  /** uint32, default 1. */
+  seed: number;
+  /** = machine.hz, for convenience. */
+  hz: number;
+  /** `duration` (required), > 0. */
+  durationCycles: number;
+  /** `warmup`, default 0, < durationCycles. */
+  warmupCycles: number;
+  /** `controlPeriod`, default = durationCycles; > 0 and <= durationCycles. */
+  controlPeriodCycles: number;
+  /** Default 'auto' (one worker per emulated core); otherwise an integer >= 1. */
+  threads: number | 'auto';
+  machine: MachineSpec;
+  ports: PortSpec[];
+  modules: ModuleSpec[];
+  edges: EdgeSpec[];
+  tasks: TaskSpec[];
+  taps: TapSpec[];
+  /** Absolute path of the scenario file; null if validated from an object. */
+  sourcePath: string | null;
+}
+
+export interface MachineSpec {
+  /** Default "generic". */
+  name: string;
+  hz: number;
+  /** 1..1024. */
+  cores: number;
+  /** >= 1 and divides `cores`; default 1. */
+  sockets: number;
+}
+
+export interface PortSpec {
+  name: string;
+  lineRateBps: number;
+  /** 1..128, default 1. */
+  rxQueues: number;
+  /** Descriptors per RX queue: a power of two 16..65536, default 1024. */
+  rxRingSize: number;
+  /** Frames the sender (generator or pcap player) may queue while the wire is busy; default 256. */
+  senderBufferFrames: number;
+  /** null: nothing arrives on this port (it may still transmit). */
+  traffic: TrafficSpec | null;
+}
+
+export type TrafficSpec = GeneratorSpec | PcapSpec;
+
+/**
+ * Rates in bits per second (kind 'bps') count bits on the wire, the same way
+ * the line rate does: frame bytes (FCS included) plus 20 bytes of preamble and
+ * inter-frame gap. So `rate: 10Gbps` on a 10 Gbit/s port is line rate.
+ */
+export type RateSpec = { kind: 'pps'; pps: number } | { kind: 'bps'; bps: number } | { kind: 'line' };
+
+export interface FrameSizeWeight {
+  /** Frame size including FCS, 64..1522. */
+  bytes: number;
+  /** Relative weight, > 0. */
+  weight: number;
+}
+
+export interface GeneratorSpec {
+  kind: 'generator';
+  /** 1..1e6, default 1. */
+  flows: number;
+  /** Default 'udp'. */
+  proto: 'udp' | 'tcp';
+  /** At least one entry. `frameSize: 64` becomes [{ bytes: 64, weight: 1 }]. */
+  sizes: FrameSizeWeight[];
+  rate: RateSpec;
+  /** Default 'constant'. */
+  arrivals: 'constant' | 'poisson';
+  /** When the first frame may be sent; default 0, < durationCycles. */
+  startCycles: number;
+}
+
+export interface PcapSpec {
+  kind: 'pcap';
+  /** Absolute; resolved against the scenario file's directory (or the cwd). */
+  file: string;
+  /** 'recorded': the file's own timestamps. Rates: as in {@link RateSpec} ('line' not allowed). */
+  timing: 'recorded' | { kind: 'pps'; pps: number } | { kind: 'bps'; bps: number };
+  /** How many times to play the file, >= 1, default 1. */
+  loop: number;
+}
+
+export interface ModuleSpec {
+  name: string;
+  kind: string;
+  /** As returned by the kind's `checkConfig`. */
+  config: unknown;
+  /** As returned by the kind's `outputGates(config)`. */
+  outputGates: number;
+}
+
+export type Endpoint =
+  /** "fw" (gate 0), "fw:1", or { module: fw, gate: 1 }. As an edge's `to`, the gate is the input gate, always 0. */
+  | { type: 'module'; module: string; gate: number }
+  /** "eth0.rx0", or "eth0.rx" (queue 0). */
+  | { type: 'rx'; port: string; queue: number }
+  /** "eth0.tx". */
+  | { type: 'tx'; port: string };
+
+/** from: a module output gate or an rx queue; to: a module (input) or a tx port. */
+export interface EdgeSpec {
+  from: Endpoint;
+  to: Endpoint;
+}
+
+export type TaskRoot = { type: 'rx'; port: string; queue: number } | { type: 'queue'; module: string };
+
+export interface TaskSpec {
+  /** Default `${root}@${core}`, e.g. "eth0.rx0@0" or "q1@1". Unique. */
+  name: string;
+  root: TaskRoot;
+  /** < machine.cores. */
+  core: number;
+  /** 1..1024, default 32. */
+  batch: number;
+}
+
+export type TapPoint =
+  | { type: 'gate'; module: string; gate: number }
+  | { type: 'tx'; port: string }
+  | { type: 'rx'; port: string; queue: number };
+
+export interface TapSpec {
+  at: TapPoint;
+  /** Absolute; resolved against the scenario file's directory (or the cwd). */
+  file: string;
+}
+
+/** What the validator needs to know about one NF kind. The catalog is passed in, never imported. */
+export interface ModuleKindInfo {
+  name: string;
+  help: string;
+  /** True for kinds that end a task and start another (a `queue`): they must be the root of exactly one task. */
+  isQueue: boolean;
+  /** Checks `raw` (the module's `config`, {} when absent), records problems under `path`, returns the resolved config. */
+  checkConfig(raw: unknown, path: string, p: Problems): unknown;
+  /** Number of output gates of a module with this (resolved) config. */
+  outputGates(config: unknown): number;
+}
+
+export interface ScenarioOverrides {
+  /** `--seed`: uint32. */
+  seed?: number;
+  /** `--threads`: integer >= 1 or 'auto'. */
+  threads?: number | 'auto';
+  /** `--duration`: as the `duration` field. */
+  duration?: string | number;
+}
+
+export interface ValidateOptions {
+  kinds: readonly ModuleKindInfo[];
+  /** Directory that relative paths (pcap, tap files) are resolved against; null: the cwd. */
+  baseDir: string | null;
+  /** From the CLI; applied before the checks, problems reported as `--seed`, `--threads`, `--duration`. */
+  overrides?: ScenarioOverrides;
+}
