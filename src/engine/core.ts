@@ -178,7 +178,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       if (ch.producer !== coreId) continue;
       const ring = shared.rings[ch.id]!;
       this.outputs[ch.id] = ch.mode === 'backpressure'
-        ? new BackPressureOutput(ch.id, ch.consumerCore, ring, ch.logicalCap, shared.deqTimes[ch.id]!)
+        ? new BackPressureOutput(ch.id, ch.consumerCore, ring, ch.logicalCap, shared.deqTimes[ch.id]!, () => shared.loadClock(ch.consumerCore))
         : new TailDropOutput(ch.id, ch.consumerCore, ring);
       const w = workerOfActor(ch.consumerCore);
       if (w !== myWorker) wake.add(w);
@@ -202,11 +202,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
           ring: input.rings[r]!, producer: input.producers[r]!, boundCache: -Infinity,
           bpCapacity: ch.mode === 'backpressure' ? ch.logicalCap : 0,
         });
-        // A back-pressure producer waits for our takes: wake it when we move.
-        if (ch.mode === 'backpressure') {
-          const w = workerOfActor(ch.producer);
-          if (w !== myWorker) wake.add(w);
-        }
+        // A producer may wait for our takes (back-pressure) or for ring room
+        // (wall-clock): wake it when we move.
+        const w = workerOfActor(ch.producer);
+        if (w !== myWorker) wake.add(w);
       }
     }
     this.lookaheadCycles = Number.isFinite(minLookahead) ? minLookahead : 1;
@@ -244,7 +243,18 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
   step(): number {
     if (this.flushing) {
-      if (!this.flushTouched()) return STEP_BLOCKED;
+      if (!this.flushTouched()) {
+        // A partial flush may have filled a ring: its consumer may now proceed.
+        this.wake();
+        // Stalled on a full back-pressure queue whose consumer is already past
+        // the control point: the stall extends past it, so this epoch is done.
+        let until = Infinity;
+        for (let i = 0; i < this.touched.length; i++) {
+          const o = this.touched[i]!;
+          if (o.pending() > 0) { const u = o.blockedUntilAtLeast(); if (u < until) until = u; }
+        }
+        return until >= this.epochEndCycles ? STEP_DONE : STEP_BLOCKED;
+      }
       this.finishRun();
       return STEP_PROGRESS;
     }
@@ -322,6 +332,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.flushTask = t.id;
     if (!this.flushTouched()) {
       this.flushing = true;
+      this.wake();
       return;
     }
     this.finishRun();
@@ -369,8 +380,13 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     const sh = this.shared;
     sh.storeBound(this.actorId, this.nowCycles_ + this.lookaheadCycles);
     sh.storeClock(this.actorId, this.nowCycles_);
+    this.wake();
+  }
+
+  /** Ring the workers that may be waiting on us (cheap when they are not parked). */
+  private wake(): void {
     const w = this.wakeWorkers;
-    for (let i = 0; i < w.length; i++) sh.ring(w[i]!);
+    for (let i = 0; i < w.length; i++) this.shared.ring(w[i]!);
   }
 
   // ------------------------------------------------------- graph traversal

@@ -142,7 +142,8 @@ export function runHost(task: HostTask): HostResult {
         shared.abort();
         throw new StallError(`engine stalled (no actor can advance):\n  ${actors.map((a) => a.describe()).join('\n  ')}`);
       }
-      Atomics.wait(control, doorbell, bell, PARK_TIMEOUT_MS);
+      const wr = Atomics.wait(control, doorbell, bell, PARK_TIMEOUT_MS);
+      if (process.env.EMU_TRACE && wr === "timed-out") console.error(`w${w} park timeout epoch ${epoch}: ${actors.map((a) => a.describe()).join(" | ")}`);
       Atomics.store(control, parked, 0);
       parkedNow = false;
       idle = 0;

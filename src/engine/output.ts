@@ -37,6 +37,13 @@ export interface ChannelOutput {
   pending(): number;
   /** Earliest stamp among staged packets (Infinity if none). */
   pendingStamp(): number;
+  /**
+   * After a failed flush: the earliest virtual time the blocked packet can
+   * enter (-Infinity when only wall-clock room is missing). Lets a core stalled
+   * past a control point report the epoch done instead of waiting for a take
+   * that belongs to the next epoch.
+   */
+  blockedUntilAtLeast(): number;
 }
 
 abstract class StagedOutput {
@@ -79,6 +86,10 @@ export class TailDropOutput extends StagedOutput implements ChannelOutput {
   takeStallCycles(): number {
     return 0;
   }
+
+  blockedUntilAtLeast(): number {
+    return -Infinity;
+  }
 }
 
 export class BackPressureOutput extends StagedOutput implements ChannelOutput {
@@ -93,6 +104,7 @@ export class BackPressureOutput extends StagedOutput implements ChannelOutput {
     ring: SpscRing,
     private readonly capacity: number,
     private readonly deqTimes: Float64Array,
+    private readonly consumerClock: () => number,
   ) {
     super(channel, consumerActor, ring);
   }
@@ -127,6 +139,14 @@ export class BackPressureOutput extends StagedOutput implements ChannelOutput {
       this.head++;
     }
     return true;
+  }
+
+  blockedUntilAtLeast(): number {
+    // The consumer's next take happens no earlier than its clock.
+    if (this.head === this.tail) return -Infinity;
+    const c = this.consumerClock();
+    const t = this.ts[this.head]!;
+    return c > t ? c : t;
   }
 
   takeStallCycles(): number {

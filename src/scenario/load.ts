@@ -105,7 +105,7 @@ function parseText(text: string, format: ScenarioFormat, what: string): Parsed {
     });
     throw new ConfigError(what, problems);
   }
-  return { value: doc.toJS({ maxAliasCount: 1000 }) as unknown, doc, lineCounter };
+  return { value: doc.toJS() as unknown, doc, lineCounter };
 }
 
 /** A YAML parse of (valid) JSON text, used only to find the line of a problem path. */

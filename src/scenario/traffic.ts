@@ -15,6 +15,7 @@ import {
 import { parseRate } from '../util/units.js';
 import { readDurationCycles, readPath, readRate } from './readers.js';
 import type { FrameSizeWeight, GeneratorSpec, PcapSpec, TrafficSpec } from './types.js';
+import { IMIX_SIMPLE } from '../traffic/size-mix.js';
 
 /** Smallest Ethernet frame, FCS included. */
 export const MIN_FRAME_BYTES = 64;
@@ -22,17 +23,17 @@ export const MIN_FRAME_BYTES = 64;
 export const MAX_FRAME_BYTES = 1522;
 export const DEFAULT_FRAME_BYTES = 64;
 export const MAX_FLOWS = 1_000_000;
+
 export const MAX_PCAP_LOOPS = 1_000_000;
 
 /**
- * "Simple IMIX": 7 frames of 64 bytes, 4 of 570, 1 of 1518 (sizes include
- * FCS); mean 353.83 bytes. The common 7:4:1 mix used by traffic generators.
+ * "Simple IMIX": 7 frames of 64 bytes, 4 of 594, 1 of 1518 (sizes include
+ * FCS), the same mix as traffic/size-mix.ts IMIX_SIMPLE (see there for the
+ * source of 594: a 576-byte IP datagram plus Ethernet header and FCS).
  */
-export const IMIX: readonly FrameSizeWeight[] = Object.freeze([
-  Object.freeze({ bytes: 64, weight: 7 }),
-  Object.freeze({ bytes: 570, weight: 4 }),
-  Object.freeze({ bytes: 1518, weight: 1 }),
-]);
+export const IMIX: readonly FrameSizeWeight[] = Object.freeze(
+  Array.from(IMIX_SIMPLE.frameBytes, (bytes, i) => Object.freeze({ bytes, weight: IMIX_SIMPLE.weights[i]! })),
+);
 
 const GENERATOR_KEYS = ['flows', 'proto', 'frameSize', 'frameSizes', 'rate', 'arrivals', 'start'] as const;
 const PCAP_KEYS = ['pcap', 'timing', 'loop'] as const;

@@ -184,7 +184,7 @@ describe('validateScenario: a valid scenario', () => {
     expect(s.ports[0]!.traffic).toMatchObject({
       sizes: [
         { bytes: 64, weight: 7 },
-        { bytes: 570, weight: 4 },
+        { bytes: 594, weight: 4 },
         { bytes: 1518, weight: 1 },
       ],
       rate: { kind: 'bps', bps: 5e9 },

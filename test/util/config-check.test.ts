@@ -183,3 +183,14 @@ describe('rejectUnknownKeys', () => {
     expect(didYouMean('cores', ['cores', 'core'])).toBe('cores');
   });
 });
+
+describe('worker-safe modules', () => {
+  it('units.ts and config-check.ts import nothing from node:*', async () => {
+    const { readFileSync } = await import('node:fs');
+    for (const f of ['../../src/util/units.ts', '../../src/util/config-check.ts']) {
+      const text = readFileSync(new URL(f, import.meta.url), 'utf8');
+      expect(text).not.toMatch(/from\s+['"]node:|require\(\s*['"]node:|import\(\s*['"]node:/);
+      expect(text).not.toMatch(/\bprocess\./);
+    }
+  });
+});
