@@ -109,6 +109,8 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   private readonly warmupCycles: number;
   private readonly endCycles: number;
   private rr = 0;
+  private publishedBound = -Infinity;
+  private publishedClock = -Infinity;
   private flushing = false;
   private flushStartCycles = 0;
   private flushTask = -1;
@@ -244,15 +246,9 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   step(): number {
     if (this.flushing) {
       if (!this.flushTouched()) {
-        // A partial flush may have filled a ring: its consumer may now proceed.
-        this.wake();
         // Stalled on a full back-pressure queue whose consumer is already past
         // the control point: the stall extends past it, so this epoch is done.
-        let until = Infinity;
-        for (let i = 0; i < this.touched.length; i++) {
-          const o = this.touched[i]!;
-          if (o.pending() > 0) { const u = o.blockedUntilAtLeast(); if (u < until) until = u; }
-        }
+        const until = this.publishWhileBlocked();
         return until >= this.epochEndCycles ? STEP_DONE : STEP_BLOCKED;
       }
       this.finishRun();
@@ -287,7 +283,13 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
         if (t < next) next = t;
         continue;
       }
-      if (c.bpCapacity > 0 && c.ring.count() >= c.bpCapacity) continue;
+      if (c.bpCapacity > 0 && c.ring.count() >= c.bpCapacity) {
+        // Full: decided until our next take. Its head may have arrived since we
+        // first looked, so read it again for the next-event time.
+        const h3 = c.ring.peekTs();
+        if (h3 < next) next = h3;
+        continue;
+      }
       blocked = true;
     }
     if (blocked) {
@@ -332,7 +334,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.flushTask = t.id;
     if (!this.flushTouched()) {
       this.flushing = true;
-      this.wake();
+      this.publishWhileBlocked();
       return;
     }
     this.finishRun();
@@ -378,9 +380,45 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
   private publish(): void {
     const sh = this.shared;
-    sh.storeBound(this.actorId, this.nowCycles_ + this.lookaheadCycles);
-    sh.storeClock(this.actorId, this.nowCycles_);
+    const bound = this.nowCycles_ + this.lookaheadCycles;
+    // Bounds never go backwards (a stall may have published a later one).
+    if (bound > this.publishedBound) {
+      this.publishedBound = bound;
+      sh.storeBound(this.actorId, bound);
+    }
+    if (this.nowCycles_ > this.publishedClock) {
+      this.publishedClock = this.nowCycles_;
+      sh.storeClock(this.actorId, this.nowCycles_);
+    }
     this.wake();
+  }
+
+  /**
+   * While a flush waits, nothing can leave this core before the earliest time
+   * a staged packet can enter its ring: publish that as the bound (consumers
+   * downstream may otherwise wait on us while we wait on them), and wake
+   * everyone, since a partial flush may have filled a ring.
+   */
+  private publishWhileBlocked(): number {
+    let until = Infinity;
+    const touched = this.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const o = touched[i]!;
+      if (o.pending() > 0) { const u = o.blockedUntilAtLeast(); if (u < until) until = u; }
+    }
+    if (until !== Infinity && until > this.publishedBound) {
+      this.publishedBound = until;
+      this.shared.storeBound(this.actorId, until);
+    }
+    // Our next take cannot come before the batch and the stall are over: a
+    // producer stalled on us may use that to finish its own epoch.
+    const clock = until !== Infinity && until > this.cursor ? until : this.cursor;
+    if (clock > this.publishedClock) {
+      this.publishedClock = clock;
+      this.shared.storeClock(this.actorId, clock);
+    }
+    this.wake();
+    return until;
   }
 
   /** Ring the workers that may be waiting on us (cheap when they are not parked). */
@@ -562,7 +600,8 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
   describe(): string {
     const waits = this.inputChannels.map((c) => `producer ${c.producer} bound ${c.boundCache} ring ${c.ring.count()}`).join('; ');
-    return `core ${this.coreId}: now ${this.nowCycles_}, epoch end ${this.epochEndCycles}, flushing ${this.flushing}; inputs: ${waits || 'none'}`;
+    const outs = this.touched.map((o) => o.describe()).join('; ');
+    return `core ${this.coreId}: now ${this.nowCycles_}, epoch end ${this.epochEndCycles}, flushing ${this.flushing} [${outs}]; inputs: ${waits || 'none'}`;
   }
 
   location(): string {

@@ -59,6 +59,9 @@ const PROGRESS_EVERY = 1024;
 
 export class StallError extends Error {}
 
+/** What a worker reports when it stopped because another one failed. */
+export const ABORTED_MESSAGE = 'run aborted (another worker failed)';
+
 export function runHost(task: HostTask): HostResult {
   const { plan, scenario, workerIndex: w } = task;
   const shared = SharedState.attach(task.shared);
@@ -142,8 +145,7 @@ export function runHost(task: HostTask): HostResult {
         shared.abort();
         throw new StallError(`engine stalled (no actor can advance):\n  ${actors.map((a) => a.describe()).join('\n  ')}`);
       }
-      const wr = Atomics.wait(control, doorbell, bell, PARK_TIMEOUT_MS);
-      if (process.env.EMU_TRACE && wr === "timed-out") console.error(`w${w} park timeout epoch ${epoch}: ${actors.map((a) => a.describe()).join(" | ")}`);
+      Atomics.wait(control, doorbell, bell, PARK_TIMEOUT_MS);
       Atomics.store(control, parked, 0);
       parkedNow = false;
       idle = 0;
@@ -198,5 +200,5 @@ function stallOrAbort(shared: SharedState, actors: Actor[]): Error {
   if (Atomics.load(shared.control, ABORT) === 2) {
     return new StallError(`engine stalled:\n  ${actors.map((a) => a.describe()).join('\n  ')}`);
   }
-  return new Error('run aborted');
+  return new Error(ABORTED_MESSAGE);
 }

@@ -38,12 +38,14 @@ export interface ChannelOutput {
   /** Earliest stamp among staged packets (Infinity if none). */
   pendingStamp(): number;
   /**
-   * After a failed flush: the earliest virtual time the blocked packet can
-   * enter (-Infinity when only wall-clock room is missing). Lets a core stalled
-   * past a control point report the epoch done instead of waiting for a take
-   * that belongs to the next epoch.
+   * After a failed flush: the earliest virtual time the first staged packet
+   * can enter its ring (Infinity when nothing is staged). The core publishes
+   * it as its bound while it waits, and a core stalled past a control point
+   * reports the epoch done instead of waiting for a take that belongs to the
+   * next epoch.
    */
   blockedUntilAtLeast(): number;
+  describe(): string;
 }
 
 abstract class StagedOutput {
@@ -87,8 +89,12 @@ export class TailDropOutput extends StagedOutput implements ChannelOutput {
     return 0;
   }
 
+  describe(): string {
+    return `ch${this.channel}: pending ${this.tail - this.head} stamp ${this.pendingStamp()}`;
+  }
+
   blockedUntilAtLeast(): number {
-    return -Infinity;
+    return this.pendingStamp();
   }
 }
 
@@ -141,11 +147,16 @@ export class BackPressureOutput extends StagedOutput implements ChannelOutput {
     return true;
   }
 
+  describe(): string {
+    return `ch${this.channel}: pending ${this.tail - this.head} stamp ${this.pendingStamp()} enq ${this.enqueued} known ${this.takenKnown} consumed ${this.ring.consumerIndex()} last ${this.lastStampCycles}`;
+  }
+
   blockedUntilAtLeast(): number {
     // The consumer's next take happens no earlier than its clock.
-    if (this.head === this.tail) return -Infinity;
+    if (this.head === this.tail) return Infinity;
     const c = this.consumerClock();
-    const t = this.ts[this.head]!;
+    let t = this.ts[this.head]!;
+    if (t < this.lastStampCycles) t = this.lastStampCycles;
     return c > t ? c : t;
   }
 

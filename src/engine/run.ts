@@ -20,6 +20,7 @@ import { WIRE_OVERHEAD_BYTES } from '../util/units.js';
 import { EMU_VERSION } from '../version.js';
 import type { HostMessage, HostResult, HostTask } from './host.js';
 import { EPOCH, SharedState } from './shared.js';
+import { ABORTED_MESSAGE } from './host.js';
 import { writeTaps } from './tap.js';
 import type { ControlAction, Controller, CoreTelemetry } from './telemetry.js';
 
@@ -51,9 +52,9 @@ export class RunError extends Error {
 /** The compiled worker entry. Tests run from src/ but workers always load dist/. */
 export function workerFile(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'worker.js'), join(here, '..', '..', 'dist', 'engine', 'worker.js')];
+  const candidates = [join(here, 'worker-entry.cjs'), join(here, '..', '..', 'dist', 'engine', 'worker-entry.cjs')];
   for (const c of candidates) if (existsSync(c)) return c;
-  throw new RunError(`the worker entry (dist/engine/worker.js) is missing: run \`npm run build\` first`);
+  throw new RunError(`the worker entry (dist/engine/worker-entry.cjs) is missing: run \`npm run build\` first`);
 }
 
 export function resolveThreads(requested: number | 'auto' | undefined, cores: number): number {
@@ -107,7 +108,14 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
 
   let failure: Error | null = null;
   const fail = (e: unknown) => {
-    if (failure === null) failure = e instanceof Error ? e : new Error(String(e));
+    const err = e instanceof Error ? e : new Error(String(e));
+    // A worker that stopped because another one failed reports ABORTED_MESSAGE;
+    // keep the original failure, whichever reaches us first.
+    if (failure === null || (failure.message === ABORTED_MESSAGE && err.message !== ABORTED_MESSAGE)) failure = err;
+    else if (failure instanceof RunError && failure.message.startsWith('engine stalled') && err.message.startsWith('engine stalled')) {
+      // The watchdog fired: add what each worker's actors were waiting for.
+      failure.message += `\n${err.message.replace(/^engine stalled:?\s*/, '')}`;
+    }
     shared.abort();
     waiter?.();
   };
@@ -165,10 +173,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
       opts.onProgress?.(epochEnds[e]! / s.durationCycles);
     }
     const settled = await Promise.allSettled(tasks);
-    if (failure === null) {
-      const bad = settled.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-      if (bad) failure = bad.reason as Error;
-    }
+    for (const r of settled) if (r.status === 'rejected') fail(r.reason);
     if (failure !== null) throw failure;
     const results = settled.map((r) => (r as PromiseFulfilledResult<HostResult>).value);
     const tapSummary = writeTaps(plan, results.map((r) => r.taps), s.hz);

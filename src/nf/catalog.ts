@@ -3,12 +3,13 @@
  * `emu nf list` prints it; a test walks it (help, gates, config defaults).
  */
 import type { AnyNfKind } from './nf.js';
+import { faultKind } from './fault.js';
 import { macSwapKind } from './macswap.js';
 import { queueKind } from './queue.js';
 import { sinkKind } from './sink.js';
 import { syntheticKind } from './synthetic.js';
 
-export const NF_KINDS: readonly AnyNfKind[] = [macSwapKind, queueKind, sinkKind, syntheticKind];
+export const NF_KINDS: readonly AnyNfKind[] = [faultKind, macSwapKind, queueKind, sinkKind, syntheticKind];
 
 export function findNfKind(name: string): AnyNfKind | undefined {
   for (const k of NF_KINDS) if (k.name === name) return k;

@@ -45,7 +45,14 @@
  *   slots in [consumerIndex, producerIndex) (the filled part).
  * - capacity, flags, magic: written by `init` before the ring is shared
  *   (handing the SAB to another thread via postMessage/workerData orders
- *   those writes before the attach), read-only afterwards.
+ *   those writes before the attach), read-only afterwards. Calling `init`
+ *   again on a ring that is in use is not allowed.
+ *
+ * Use one SpscRing object per role (it holds that role's cached index). To
+ * move a role to another thread, stop using it, hand over through something
+ * that synchronises (postMessage, an Atomics flag) and `attach` there: the
+ * new object starts from the current indices. An object whose cache sat idle
+ * while ~2^32 entries went through could alias; re-attaching avoids that.
  *
  * ## Ordering (every Atomics operation names its partner)
  *
@@ -160,8 +167,8 @@ export class SpscRing {
   /** COLD. Bytes one ring occupies; a multiple of 64 so rings can be packed back to back. */
   static bytesFor(capacity: number, timestamps: boolean): number {
     checkCapacity(capacity);
-    return timestamps ? alignUp(tsOffsetBytes(capacity) + capacity * 8, CACHE_LINE_BYTES)
-      : alignUp(HEADER_BYTES + capacity * 4, CACHE_LINE_BYTES);
+    const endBytes = timestamps ? tsOffsetBytes(capacity) + capacity * 8 : HEADER_BYTES + capacity * 4;
+    return alignUp(endBytes, CACHE_LINE_BYTES);
   }
 
   /** COLD. Allocates a SharedArrayBuffer holding one empty ring. */

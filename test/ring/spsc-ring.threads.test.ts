@@ -27,7 +27,12 @@ const CTRL_WORDS = 8;
 
 const TOTAL = 2_000_000;
 const MAX_BURST = 64;
-const SPIN_LIMIT = 1 << 14;
+/**
+ * Failed attempts before parking. Short on purpose: vitest may run another
+ * test file on the second vCPU, and a long spin would then steal the CPU the
+ * peer needs (the test checks correctness, not throughput).
+ */
+const SPIN_LIMIT = 1 << 10;
 const STUCK_MS = 20_000;
 const PARK_SLICE_MS = 100;
 
@@ -37,6 +42,13 @@ const COMPILED_RING = new URL('../../dist/ring/spsc-ring.js', import.meta.url);
 // Same sequence as the fixture: an odd multiplier is a bijection on u32.
 const handleOf = (i: number): number => Math.imul(i, 0x9e3779b1) >>> 0;
 const tsOf = (i: number): number => i * 0.5 + 1;
+
+/** Node 20 has Atomics.waitAsync (V8 >= 8.7), but lib ES2022 does not declare it. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(view: Int32Array, index: number, value: number, timeoutMs: number): { value: Promise<string> | string };
+  }
+).waitAsync;
 
 interface Peer {
   worker: Worker;
@@ -60,7 +72,7 @@ beforeAll(() => {
 async function startPeer(ring: SpscRing, role: 'produce' | 'consume', seed: number): Promise<Peer> {
   const ctrl = new Int32Array(new SharedArrayBuffer(CTRL_WORDS * 4));
   const worker = new Worker(FIXTURE, {
-    workerData: { sab: ring.sab, byteOffset: ring.byteOffset, ctrlSab: ctrl.buffer, role, total: TOTAL, seed },
+    workerData: { sab: ring.sab, byteOffset: ring.byteOffset, ctrlSab: ctrl.buffer, role, total: TOTAL, seed, spinLimit: SPIN_LIMIT },
   });
   live = worker;
   const exited = new Promise<void>((resolve, reject) => {
@@ -69,7 +81,7 @@ async function startPeer(ring: SpscRing, role: 'produce' | 'consume', seed: numb
   });
   // Wait for READY without blocking this thread's event loop (worker errors stay observable).
   const ready = (async () => {
-    while (Atomics.load(ctrl, CTRL_READY) === 0) await Atomics.waitAsync(ctrl, CTRL_READY, 0, 1000).value;
+    while (Atomics.load(ctrl, CTRL_READY) === 0) await waitAsync(ctrl, CTRL_READY, 0, 1000).value;
   })();
   await Promise.race([ready, exited]);
   return { worker, ctrl, exited };
