@@ -1,7 +1,7 @@
 // Two-thread throughput of SpscRing (src/ring/spsc-ring.ts): a worker thread
 // produces sequenced handles (bench/ring-worker.mjs), this thread consumes and
-// checks the sequence. Ring capacity 1024, as the engine's default inter-core
-// queue. Each case runs for at least MIN_SECONDS and MIN_HANDLES.
+// checks the sequence, over a ring of capacity 1024. Each case runs for at
+// least MIN_SECONDS and MIN_HANDLES after a warm-up; median of REPEATS runs.
 //
 //   npm run build && node bench/ring.mjs            # all cases
 //   node bench/ring.mjs --quick                     # shorter runs (smoke test)
@@ -135,6 +135,27 @@ async function runCase({ burst, timestamps }) {
 }
 
 const mhz = (x) => (x / 1e6).toFixed(1);
+// Two spinning threads need two idle CPUs; on a busy host the numbers mean
+// little (a descheduled peer turns every hand-over into a park/wake), so say
+// so. Sampled over 250 ms rather than the load average, which would still
+// count a bench that finished a few seconds ago.
+async function idleFraction(sampleMs) {
+  const sum = () => os.cpus().reduce((acc, c) => {
+    const t = c.times;
+    acc.idle += t.idle;
+    acc.total += t.user + t.nice + t.sys + t.idle + t.irq;
+    return acc;
+  }, { idle: 0, total: 0 });
+  const a = sum();
+  await new Promise((resolve) => setTimeout(resolve, sampleMs));
+  const b = sum();
+  return b.total > a.total ? (b.idle - a.idle) / (b.total - a.total) : 1;
+}
+const idleBefore = await idleFraction(250);
+if (idleBefore < 0.9) {
+  console.error(`warning: CPUs only ${(idleBefore * 100).toFixed(0)}% idle before the run; results will be noisy`);
+}
+
 const results = [];
 for (const c of CASES) {
   // Several runs, median reported: on a 2-vCPU VM one run can lose a large
@@ -157,6 +178,7 @@ console.log(
     node: process.version,
     cpus: os.cpus().length,
     ringCapacity: RING_CAPACITY,
+    idleBefore: Number(idleBefore.toFixed(2)),
     results: results.map((r) => ({
       burst: r.burst,
       timestamps: r.timestamps,

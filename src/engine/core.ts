@@ -109,10 +109,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   private readonly warmupCycles: number;
   private readonly endCycles: number;
   private rr = 0;
+  private readonly boundOf = (producer: number): number => this.shared.loadBound(producer);
   private publishedBound = -Infinity;
   private publishedClock = -Infinity;
   private flushing = false;
-  private flushStartCycles = 0;
   private flushTask = -1;
   // Set while a module runs (NfContext state).
   private cur: ModuleRt | null = null;
@@ -255,7 +255,13 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       return STEP_PROGRESS;
     }
     const now = this.nowCycles_;
-    if (now >= this.epochEndCycles) return STEP_DONE;
+    if (now >= this.epochEndCycles) {
+      // Done for this epoch, but keep draining what has arrived up to our
+      // clock: a producer (the NIC above all) may need the ring room to finish
+      // its own epoch.
+      for (let i = 0; i < this.tasks.length; i++) this.tasks[i]!.input.admitEarly(now, this, this.boundOf);
+      return STEP_DONE;
+    }
 
     // Is every input decided up to `now` (no entry with time <= now can still
     // appear)? A ring is decided when its head is later than now (FIFO), when
@@ -295,7 +301,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     if (blocked) {
       // Draining what is already visible is safe (FIFO, single producer) and
       // frees ring space a producer may be waiting for in wall-clock time.
-      for (let i = 0; i < this.tasks.length; i++) this.tasks[i]!.input.admitEarly(now, this);
+      for (let i = 0; i < this.tasks.length; i++) this.tasks[i]!.input.admitEarly(now, this, this.boundOf);
       return STEP_BLOCKED;
     }
 
@@ -330,7 +336,12 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.cursor = now + t.minChargeCycles;
     if (t.rxTap >= 0) this.tapBatch(t.rxTap, this.batchBuf, n);
     this.forward(t.entry, this.batchBuf, n, -1);
-    this.flushStartCycles = now;
+    // The compute part of the run is known now, whatever the flush does: count
+    // it here so that counters never depend on when a flush completes.
+    const busy = this.cursor - now;
+    st.busyCycles += busy;
+    st.taskCycles[t.id] += busy;
+    this.nowCycles_ = this.cursor;
     this.flushTask = t.id;
     if (!this.flushTouched()) {
       this.flushing = true;
@@ -340,30 +351,28 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.finishRun();
   }
 
+  /** After the last staged packet got into its ring: add the back-pressure stall, publish. */
   private finishRun(): void {
     this.flushing = false;
-    const start = this.flushStartCycles;
-    let end = this.cursor;
-    const st = this.stats;
-    // A back-pressure stall keeps the core spinning until the last packet got in.
+    let end = this.nowCycles_;
     const touched = this.touched;
-    let stall = 0;
+    let stalled = false;
     for (let i = 0; i < touched.length; i++) {
       const o = touched[i]!;
-      const s = o.takeStallCycles();
-      if (s > 0) {
-        stall += s;
+      if (o.takeStallCycles() > 0) {
+        stalled = true;
+        // The core spun on the full queue until its last packet got in.
         if (o.lastStampCycles > end) end = o.lastStampCycles;
       }
     }
     touched.length = 0;
-    const busy = end - start;
-    st.busyCycles += busy;
-    st.taskCycles[this.flushTask] += busy;
-    if (stall > 0) {
-      const stallCycles = end - this.cursor;
-      st.stallCycles += stallCycles;
-      st.taskStallCycles[this.flushTask] += stallCycles;
+    if (stalled) {
+      const st = this.stats;
+      const stall = end - this.nowCycles_;
+      st.busyCycles += stall;
+      st.taskCycles[this.flushTask] += stall;
+      st.stallCycles += stall;
+      st.taskStallCycles[this.flushTask] += stall;
     }
     this.nowCycles_ = end;
     this.cursor = end;
@@ -374,7 +383,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   private flushTouched(): boolean {
     const touched = this.touched;
     let ok = true;
-    for (let i = 0; i < touched.length; i++) if (!touched[i]!.flush()) ok = false;
+    for (let i = 0; i < touched.length; i++) if (!touched[i]!.flush(this.epochEndCycles)) ok = false;
     return ok;
   }
 
@@ -590,8 +599,16 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     return [...this.modules.values()].map((m) => ({ id: m.id, counters: m.nf.counters }));
   }
 
+  /**
+   * At a control point (every actor of every worker done with the epoch):
+   * bring each queue up to the control point and count what waits there.
+   */
   taskBacklogs(): { id: number; backlog: number }[] {
-    return this.tasks.map((t) => ({ id: t.id, backlog: t.input.backlog() }));
+    const t = this.epochEndCycles;
+    return this.tasks.map((task) => {
+      task.input.admitEarly(t - 1, this, this.boundOf);
+      return { id: task.id, backlog: task.input.backlogBefore(t) };
+    });
   }
 
   clockCycles(): number {

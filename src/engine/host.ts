@@ -14,7 +14,7 @@ import type { Plan } from '../graph/plan.js';
 import type { Scenario } from '../scenario/types.js';
 import { CoreActor, STEP_DONE, STEP_PROGRESS, type Actor } from './core.js';
 import { NicActor } from './nic.js';
-import { ABORT, EPOCH, SharedState, type SharedHandles } from './shared.js';
+import { ABORT, EPOCH, SNAPSHOT, SharedState, type SharedHandles } from './shared.js';
 import { snapshotStats, type ActorStatsSnapshot } from './stats.js';
 import { TapCollector, type TapRecords } from './tap.js';
 import type { ControlAction, CoreTelemetry } from './telemetry.js';
@@ -45,6 +45,7 @@ export interface HostResult {
 }
 
 export type HostMessage =
+  | { type: 'epochDone'; worker: number; epoch: number }
   | { type: 'epoch'; worker: number; epoch: number; cores: CoreTelemetry[] }
   | { type: 'progress'; worker: number };
 
@@ -96,6 +97,7 @@ export function runHost(task: HostTask): HostResult {
     const end = task.epochEnds[epoch]!;
     for (const a of actors) a.epochEndCycles = end;
     let idle = 0;
+    let announced = false;
     let parkedNow = false;
     let bell = 0;
     for (;;) {
@@ -123,7 +125,14 @@ export function runHost(task: HostTask): HostResult {
         if (r !== STEP_DONE) allDone = false;
         steps += k;
       }
-      if (allDone) break;
+      if (allDone && !announced) {
+        // Every actor here reached the control point; keep stepping them (they
+        // drain rings other workers' producers may be blocked on) until every
+        // worker got there.
+        task.port.postMessage({ type: 'epochDone', worker: w, epoch } satisfies HostMessage);
+        announced = true;
+      }
+      if (announced && Atomics.load(control, SNAPSHOT) > epoch) break;
       if (progressed) {
         idle = 0;
         if (parkedNow) { Atomics.store(control, parked, 0); parkedNow = false; }
@@ -140,7 +149,7 @@ export function runHost(task: HostTask): HostResult {
         parkedNow = true;
         continue;
       }
-      if (shared.workers === 1) {
+      if (shared.workers === 1 && !announced) {
         // Every actor lives here and none can move: nothing will ever ring.
         shared.abort();
         throw new StallError(`engine stalled (no actor can advance):\n  ${actors.map((a) => a.describe()).join('\n  ')}`);

@@ -40,25 +40,30 @@ export interface TaskInput {
   /** Admit everything visible at `now` (TailDrop) — a no-op for back-pressure inputs. */
   admit(now: number, sink: ArrivalSink): void;
   /**
-   * Admit what is visible at `now` even though the core cannot decide yet:
-   * safe only for a single-producer tail-drop input (FIFO arrivals, and every
-   * take so far happened at or before the earliest such arrival).
+   * Admit arrivals up to time `limit` (<= the core's clock) even though the
+   * core cannot decide now. Every take so far happened no later than such an
+   * arrival (the core's decisions were safe), so each arrival sees exactly the
+   * occupancy it would see at its own time. With several producers an arrival
+   * is admitted only when every empty ring's producer has promised nothing
+   * earlier (its bound is above the arrival's time). Lets producers blocked on
+   * ring room move on while the core waits or has finished its epoch.
    */
-  admitEarly(now: number, sink: ArrivalSink): void;
+  admitEarly(limit: number, sink: ArrivalSink, boundOf: (producer: number) => number): void;
+  /** Packets admitted and waiting whose arrival time is below `t`. */
+  backlogBefore(t: number): number;
   /** True when a packet can be taken at `now` (after admit). */
   ready(now: number): boolean;
   /** Take up to `max` packets visible at `now` into out[0..). Returns the count. */
   take(out: Uint32Array, max: number, now: number): number;
   /** Earliest time a packet already in the rings becomes visible (Infinity if none). */
   nextArrival(): number;
-  /** Packets held here or in the rings (for end-of-run accounting and telemetry). */
-  backlog(): number;
 }
 
 const SCRATCH = 256;
 
 export class TailDropInput implements TaskInput {
   private readonly qHandles: Uint32Array;
+  private readonly qTs: Float64Array;
   private readonly qMask: number;
   private qHead = 0;
   private qCount = 0;
@@ -75,6 +80,7 @@ export class TailDropInput implements TaskInput {
     let size = 1;
     while (size < capacity) size *= 2;
     this.qHandles = new Uint32Array(size);
+    this.qTs = new Float64Array(size);
     this.qMask = size - 1;
   }
 
@@ -85,7 +91,7 @@ export class TailDropInput implements TaskInput {
       const ring = rings[0]!;
       for (;;) {
         const n = ring.dequeueUntil(this.scratchH, this.scratchTs, 0, SCRATCH, now);
-        for (let i = 0; i < n; i++) this.arrive(this.scratchH[i]!, sink);
+        for (let i = 0; i < n; i++) this.arrive(this.scratchH[i]!, this.scratchTs[i]!, sink);
         if (n < SCRATCH) return;
       }
     }
@@ -99,17 +105,47 @@ export class TailDropInput implements TaskInput {
         if (ts < bestTs) { bestTs = ts; best = r; }
       }
       if (best < 0 || bestTs > now) return;
-      this.arrive(rings[best]!.dequeue(), sink);
+      this.arrive(rings[best]!.dequeue(), bestTs, sink);
     }
   }
 
-  admitEarly(now: number, sink: ArrivalSink): void {
-    if (this.rings.length === 1) this.admit(now, sink);
+  admitEarly(limit: number, sink: ArrivalSink, boundOf: (producer: number) => number): void {
+    const rings = this.rings;
+    if (rings.length === 1) {
+      this.admit(limit, sink);
+      return;
+    }
+    for (;;) {
+      let best = -1;
+      let bestTs = Infinity;
+      for (let r = 0; r < rings.length; r++) {
+        const ts = rings[r]!.peekTs();
+        if (ts < bestTs) { bestTs = ts; best = r; }
+      }
+      if (best < 0 || bestTs > limit) return;
+      for (let r = 0; r < rings.length; r++) {
+        if (rings[r]!.peekTs() === Infinity && boundOf(this.producers[r]!) <= bestTs) return;
+      }
+      this.arrive(rings[best]!.dequeue(), bestTs, sink);
+    }
   }
 
-  private arrive(h: number, sink: ArrivalSink): void {
+  backlogBefore(t: number): number {
+    // The queue is in arrival-time order: count from the head.
+    let n = 0;
+    let i = this.qHead;
+    while (n < this.qCount && this.qTs[i]! < t) {
+      n++;
+      i = (i + 1) & this.qMask;
+    }
+    return n;
+  }
+
+  private arrive(h: number, ts: number, sink: ArrivalSink): void {
     if (this.qCount < this.capacity) {
-      this.qHandles[(this.qHead + this.qCount) & this.qMask] = h;
+      const i = (this.qHead + this.qCount) & this.qMask;
+      this.qHandles[i] = h;
+      this.qTs[i] = ts;
       this.qCount++;
     } else {
       sink.dropAtInput(h, this.id, this.reasonId);
@@ -142,16 +178,6 @@ export class TailDropInput implements TaskInput {
     return t;
   }
 
-  backlog(): number {
-    let n = this.qCount;
-    for (let r = 0; r < this.rings.length; r++) n += this.rings[r]!.count();
-    return n;
-  }
-
-  /** Handles waiting in the local queue (end-of-run accounting). */
-  queued(): number {
-    return this.qCount;
-  }
 }
 
 export class BackPressureInput implements TaskInput {
@@ -163,7 +189,16 @@ export class BackPressureInput implements TaskInput {
   ) {}
 
   admit(_now: number, _sink: ArrivalSink): void {}
-  admitEarly(_now: number, _sink: ArrivalSink): void {}
+  admitEarly(_limit: number, _sink: ArrivalSink, _boundOf: (producer: number) => number): void {}
+
+  backlogBefore(t: number): number {
+    // Producers never place a packet at or after a control point, so at one
+    // every entry of the rings is below it.
+    let n = 0;
+    for (let r = 0; r < this.rings.length; r++) n += this.rings[r]!.count();
+    void t;
+    return n;
+  }
 
   ready(now: number): boolean {
     for (let r = 0; r < this.rings.length; r++) if (this.rings[r]!.peekTs() <= now) return true;
@@ -211,11 +246,6 @@ export class BackPressureInput implements TaskInput {
     return t;
   }
 
-  backlog(): number {
-    let n = 0;
-    for (let r = 0; r < this.rings.length; r++) n += this.rings[r]!.count();
-    return n;
-  }
 }
 
 export function buildInputs(

@@ -17,7 +17,7 @@
  * addresses, and everything a cache model derives from them, do not depend on
  * thread timing.
  */
-import { MAX_FRAME_BYTES, PoolPartition, NO_FLOW, type PacketPool } from '../packet/pool.js';
+import { MAX_FRAME_BYTES, PoolPartition, NO_FLOW, SLOT_BYTES, type PacketPool } from '../packet/pool.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { ETHERTYPE_IPV4, IPV4_FLAG_DF, TCP_ACK } from '../packet/header-consts.js';
 import { setL4ChecksumIpv4, writeEthernet, writeIpv4Header, writeTcpHeader, writeUdpHeader } from '../packet/header-write.js';
@@ -34,6 +34,10 @@ import { Prng } from '../util/prng.js';
 import { STEP_BLOCKED, STEP_DONE, STEP_PROGRESS, type Actor } from './core.js';
 import type { SharedState } from './shared.js';
 import { ActorStats } from './stats.js';
+
+/** Simulated address space of RX buffers: port p's rings start at BASE + p * SPAN. */
+const NIC_BUFFER_BASE = 2 ** 40;
+const NIC_BUFFER_SPAN = 2 ** 34;
 
 /** The clock word value that means "never again". */
 export const NEVER_CYCLES = 2 ** 52;
@@ -110,6 +114,9 @@ class GeneratorSource implements TrafficSource {
     const len = this.frameBytes - FCS_BYTES;
     const ip = off + 14;
     const l4 = ip + 20;
+    // The whole frame is written, payload included (zeros): buffers are
+    // reused, and nothing of a previous frame may leak into this one.
+    bytes.fill(0, off + 34, off + len);
     writeEthernet(bytes, off, DUT_MAC, GENERATOR_MAC, ETHERTYPE_IPV4);
     writeIpv4Header(bytes, ip, 0, len - 14, seq & 0xffff, IPV4_FLAG_DF, 64, fs.proto[f]!, fs.srcIp[f]!, fs.dstIp[f]!);
     if (fs.proto[f] === PROTO_TCP) {
@@ -225,6 +232,9 @@ export class NicActor implements Actor {
   private readonly warmupCycles: number;
   private readonly portIndex: number;
   private clock = 0;
+  private readonly rxSlot: Uint32Array;
+  private readonly rxRingSize: number;
+  private readonly simBase: number;
 
   constructor(
     readonly portPlanIndex: number,
@@ -247,6 +257,9 @@ export class NicActor implements Actor {
     this.cyclesPerWireBit = scenario.hz / spec.lineRateBps;
     this.departures = new Float64Array(spec.senderBufferFrames);
     this.rings = pp.rxChannels.map((c) => (c >= 0 ? shared.rings[c]! : null));
+    this.rxSlot = new Uint32Array(spec.rxQueues);
+    this.rxRingSize = spec.rxRingSize;
+    this.simBase = NIC_BUFFER_BASE + portPlanIndex * NIC_BUFFER_SPAN;
     const t = spec.traffic;
     const prng = new Prng(scenario.seed).fork(1000 + portPlanIndex);
     if (t === null) {
@@ -310,10 +323,11 @@ export class NicActor implements Actor {
         made++;
         continue;
       }
-      const h = this.partition!.tryAlloc();
+      const h = this.partition!.tryAllocAny();
       if (h < 0) {
-        // Every buffer of the partition is still in use somewhere downstream:
-        // wait (wall-clock only) for the next one in cyclic order to be freed.
+        // Every buffer of the partition is still in use somewhere downstream
+        // (it is sized above what can be alive at once, so this is brief):
+        // wait, in wall-clock time only, for one to be freed.
         this.clock = a;
         this.publish();
         return made > 0 ? STEP_PROGRESS : STEP_BLOCKED;
@@ -330,6 +344,12 @@ export class NicActor implements Actor {
       pool.port[h] = this.portIndex;
       pool.rxQueue[h] = q;
       pool.lastWriterCore[h] = -1;
+      // The buffer's simulated address is that of the RX descriptor slot the
+      // frame lands in (slots are reused cyclically, as a real RX ring reuses
+      // its buffers): a function of the run only, unlike the handle.
+      const slot = this.rxSlot[q]!;
+      this.rxSlot[q] = slot + 1 === this.rxRingSize ? 0 : slot + 1;
+      pool.simAddr[h] = this.simBase + (q * this.rxRingSize + slot) * SLOT_BYTES;
       st.generated[this.portIndex]++;
       st.generatedBytes[this.portIndex] += frameBytes;
       if (a >= this.warmupCycles) st.generatedInWindow[this.portIndex]++;

@@ -18,17 +18,22 @@
  *    has not yet reached time t, the answer is not known yet and flush()
  *    returns false until the consumer's clock passes t or it takes an entry.
  */
+import { STAGE_CAPACITY } from '../graph/plan.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 
-export const STAGE_CAPACITY = 8192;
 
 export interface ChannelOutput {
   readonly channel: number;
   readonly consumerActor: number;
   /** HOT: stage a packet leaving at `tsCycles`. False if the stage is full (caller drops). */
   stage(h: number, tsCycles: number): boolean;
-  /** Try to move the stage into the ring. True when the stage is empty afterwards. */
-  flush(): boolean;
+  /**
+   * Try to move the stage into the ring. True when the stage is empty
+   * afterwards. A back-pressure output never places a packet at or after
+   * `epochEndCycles` (the next control point): whether such a packet got in
+   * before the control point would depend on thread timing.
+   */
+  flush(epochEndCycles: number): boolean;
   /** Latest stamp flushed so far (a back-pressure stall pushes it forward). */
   readonly lastStampCycles: number;
   /** Cycles the producer stalled in the last flush (back-pressure only). */
@@ -76,7 +81,7 @@ abstract class StagedOutput {
 }
 
 export class TailDropOutput extends StagedOutput implements ChannelOutput {
-  flush(): boolean {
+  flush(_epochEndCycles: number): boolean {
     const n = this.tail - this.head;
     if (n === 0) return true;
     const k = this.ring.enqueueBurst(this.hs, this.ts, this.head, n);
@@ -115,29 +120,26 @@ export class BackPressureOutput extends StagedOutput implements ChannelOutput {
     super(channel, consumerActor, ring);
   }
 
-  flush(): boolean {
+  flush(epochEndCycles: number): boolean {
     const ring = this.ring;
     const mask = ring.mask;
     const dt = this.deqTimes;
     while (this.head < this.tail) {
       let t = this.ts[this.head]!;
       if (t < this.lastStampCycles) t = this.lastStampCycles; // FIFO: never earlier than the packet before
+      if (t >= epochEndCycles) return false;
       // Advance over takes that happened at or before t.
       const consumed = ring.consumerIndex() | 0;
       while (this.takenKnown !== consumed && dt[this.takenKnown & mask]! <= t) this.takenKnown = (this.takenKnown + 1) | 0;
       if (((this.enqueued - this.takenKnown) | 0) >= this.capacity) {
-        if (this.takenKnown !== consumed) {
-          // Full at t, and the next take is known: wait for it.
-          const until = dt[this.takenKnown & mask]!;
-          this.stall += until - t;
-          t = until;
-          this.takenKnown = (this.takenKnown + 1) | 0;
-        } else {
-          // Full at t and the consumer has taken nothing after t yet. If its
-          // clock is past t, the queue was exactly full at t, and we still need
-          // the time of its next take; either way we must wait for it.
-          return false;
-        }
+        // Full at t. If the consumer's next take is known, wait for it;
+        // otherwise the answer is not known yet.
+        if (this.takenKnown === consumed) return false;
+        const until = dt[this.takenKnown & mask]!;
+        if (until >= epochEndCycles) return false;
+        this.stall += until - t;
+        t = until;
+        this.takenKnown = (this.takenKnown + 1) | 0;
       }
       ring.enqueue(this.hs[this.head]!, t);
       this.enqueued = (this.enqueued + 1) | 0;
@@ -154,10 +156,17 @@ export class BackPressureOutput extends StagedOutput implements ChannelOutput {
   blockedUntilAtLeast(): number {
     // The consumer's next take happens no earlier than its clock.
     if (this.head === this.tail) return Infinity;
-    const c = this.consumerClock();
     let t = this.ts[this.head]!;
     if (t < this.lastStampCycles) t = this.lastStampCycles;
-    return c > t ? c : t;
+    const mask = this.ring.mask;
+    const consumed = this.ring.consumerIndex() | 0;
+    let k = this.takenKnown;
+    while (k !== consumed && this.deqTimes[k & mask]! <= t) k = (k + 1) | 0;
+    if (((this.enqueued - k) | 0) < this.capacity) return t;
+    // Full at t: the packet enters at the consumer's next take, which is
+    // either known already or no earlier than the consumer's clock.
+    const next = k !== consumed ? this.deqTimes[k & mask]! : this.consumerClock();
+    return next > t ? next : t;
   }
 
   takeStallCycles(): number {

@@ -16,10 +16,11 @@ import { RECORD_SCHEMA, type LatencySummary, type ResultRecord } from '../metric
 import { findNfKind } from '../nf/catalog.js';
 import { scenarioToJSON } from '../scenario/to-json.js';
 import type { Scenario } from '../scenario/types.js';
+import { readPcapFile } from '../traffic/pcap.js';
 import { WIRE_OVERHEAD_BYTES } from '../util/units.js';
 import { EMU_VERSION } from '../version.js';
 import type { HostMessage, HostResult, HostTask } from './host.js';
-import { EPOCH, SharedState } from './shared.js';
+import { EPOCH, SNAPSHOT, SharedState } from './shared.js';
 import { ABORTED_MESSAGE } from './host.js';
 import { writeTaps } from './tap.js';
 import type { ControlAction, Controller, CoreTelemetry } from './telemetry.js';
@@ -65,6 +66,12 @@ export function resolveThreads(requested: number | 'auto' | undefined, cores: nu
 export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<RunOutput> {
   const wallStart = process.hrtime.bigint();
   const plan = buildPlan(s);
+  // Parse every pcap trace here, before any worker starts: a malformed file is
+  // bad input (PcapError, exit 2), but thrown inside a worker it would reach
+  // us as a plain Error (the structured clone drops the class) and read as a
+  // failed run. The NIC actor reads the file again in its worker; parsing is
+  // cheap next to replaying it.
+  for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
   const threads = resolveThreads(opts.threads ?? s.threads, plan.cores);
   // Cores in contiguous blocks per worker; NICs with the first worker.
   const workerOfActor: number[] = [];
@@ -94,10 +101,19 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
 
   const channels = Array.from({ length: threads }, () => new MessageChannel());
   const epochMsgs: Map<number, CoreTelemetry[][]> = new Map();
+  const doneCount: Map<number, number> = new Map();
   let waiter: (() => void) | null = null;
   for (const ch of channels) {
     ch.port1.on('message', (m: HostMessage) => {
-      if (m.type === 'epoch') {
+      if (m.type === 'epochDone') {
+        // Every worker at the control point: let them take telemetry.
+        const n = (doneCount.get(m.epoch) ?? 0) + 1;
+        doneCount.set(m.epoch, n);
+        if (n === threads) {
+          Atomics.store(shared.control, SNAPSHOT, m.epoch + 1);
+          shared.ringAll();
+        }
+      } else if (m.type === 'epoch') {
         const list = epochMsgs.get(m.epoch) ?? [];
         list.push(m.cores);
         epochMsgs.set(m.epoch, list);

@@ -40,7 +40,8 @@ import type { Plan } from '../graph/plan.js';
 const SLOT_INTS = 16; // 64 bytes
 export const EPOCH = 0;
 export const ABORT = SLOT_INTS;
-const WORKER_BASE = 2 * SLOT_INTS;
+export const SNAPSHOT = 2 * SLOT_INTS;
+const WORKER_BASE = 3 * SLOT_INTS;
 const WORKER_WORDS = 3 * SLOT_INTS;
 
 export interface SharedHandles {
@@ -107,6 +108,14 @@ export class SharedState {
   }
   storeClock(a: number, cycles: number): void {
     Atomics.store(this.bounds, this.handles.clocks.byteLength / 16 + a * BIG_STRIDE, BigInt(cycles));
+  }
+
+  /** Wake every worker, parked or not (cold: control points). */
+  ringAll(): void {
+    for (let w = 0; w < this.workers; w++) {
+      Atomics.add(this.control, this.doorbellIndex(w), 1);
+      Atomics.notify(this.control, this.doorbellIndex(w));
+    }
   }
 
   /** Wake worker w if it is parked (cheap when it is not). */

@@ -104,6 +104,9 @@ export interface Plan {
   warnings: string[];
 }
 
+/** Packets one core may stage for one channel during a task run (engine/output.ts). */
+export const STAGE_CAPACITY = 2048;
+
 /** Ring between the NIC and an RX core, and between cores for tail-drop queues: pure transport. */
 export const TRANSPORT_RING_CAPACITY = 1024;
 
@@ -254,14 +257,12 @@ export function buildPlan(s: Scenario): Plan {
     if (m.task === -1) warnings.push(`module ${m.name} is not reachable from any task; it is not instantiated`);
   }
 
-  // Pool: every port gets a partition large enough to hold every packet that
-  // can be alive at once anywhere (rings, queues, batches in flight, sender
-  // buffer), twice over. The NIC allocates cyclically and waits (in wall-clock
-  // time only) for the next handle to be freed, so an undersized partition
-  // could only stall, and this bound makes sure it never has to wait for a
-  // packet that is itself waiting for the NIC.
+  // Pool: every port gets a partition larger than every packet that can be
+  // held at once anywhere (rings, queues, stages, batches in flight), so the
+  // NIC always finds a free buffer and never waits on a core that may itself
+  // be waiting for the NIC.
   let alive = 0;
-  for (const c of channels) alive += c.ringCapacity;
+  for (const c of channels) alive += c.ringCapacity + (c.producer < cores ? STAGE_CAPACITY : 0);
   for (const i of inputs) alive += i.capacity;
   for (const t of tasks) alive += t.batch * (t.depth + 2);
   let base = 0;

@@ -73,6 +73,7 @@ interface MetaLayout {
   portOff: number;
   rxQueueOff: number;
   lastWriterCoreOff: number;
+  simAddrOff: number;
   totalBytes: number;
 }
 
@@ -90,6 +91,7 @@ function metaLayout(capacity: number): MetaLayout {
   };
   const ingressCyclesOff = take(8);
   const seqNoOff = take(8);
+  const simAddrOff = take(8);
   const flowIdOff = take(4);
   const flowHashOff = take(4);
   const stateOff = take(4);
@@ -109,6 +111,7 @@ function metaLayout(capacity: number): MetaLayout {
     portOff,
     rxQueueOff,
     lastWriterCoreOff,
+    simAddrOff,
     totalBytes: alignUp(cursor, META_ALIGN_BYTES),
   };
 }
@@ -143,6 +146,12 @@ export class PacketPool {
   readonly rxQueue: Uint16Array;
   /** Core that last wrote the frame; -1 = NIC DMA. For the future coherence model. */
   readonly lastWriterCore: Int16Array;
+  /**
+   * Simulated address of the frame buffer, for the hardware model. The NIC
+   * sets it from the RX descriptor slot the frame landed in, which is a pure
+   * function of the run; the handle itself may differ between thread layouts.
+   */
+  readonly simAddr: Float64Array;
 
   private readonly dataSab: SharedArrayBuffer;
   private readonly metaSab: SharedArrayBuffer;
@@ -163,6 +172,7 @@ export class PacketPool {
     this.port = new Uint16Array(metaSab, layout.portOff, capacity);
     this.rxQueue = new Uint16Array(metaSab, layout.rxQueueOff, capacity);
     this.lastWriterCore = new Int16Array(metaSab, layout.lastWriterCoreOff, capacity);
+    this.simAddr = new Float64Array(metaSab, layout.simAddrOff, capacity);
   }
 
   /**
@@ -221,6 +231,7 @@ export class PacketPool {
     this.flowId[h] = NO_FLOW;
     this.flowHash[h] = 0;
     this.lastWriterCore[h] = -1;
+    this.simAddr[h] = h * SLOT_BYTES;
     this.port[h] = 0;
     this.rxQueue[h] = 0;
     this.ingressCycles[h] = 0;
@@ -317,6 +328,29 @@ export class PoolPartition {
     this.nextIndex = (this.nextIndex + 1) & this.indexMask;
     this.allocatedCount++;
     return h;
+  }
+
+  /**
+   * HOT: like tryAlloc, but when the next handle in cyclic order is still in
+   * use, takes the first free one after it. Which handle a packet gets then
+   * depends on thread timing, so callers must not let anything observable
+   * depend on the handle (the NIC sets simAddr for the hardware model).
+   * Returns -1 only when every handle of the partition is in use.
+   */
+  tryAllocAny(): number {
+    const state = this.pool.state;
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.nextIndex + k) & this.indexMask;
+      const h = this.baseHandle + i;
+      // Pairs with Atomics.store(state, h, SLOT_FREE) in freePacket.
+      if (Atomics.load(state, h) !== SLOT_FREE) continue;
+      Atomics.store(state, h, SLOT_IN_USE);
+      this.pool.reset(h);
+      this.nextIndex = (i + 1) & this.indexMask;
+      this.allocatedCount++;
+      return h;
+    }
+    return -1;
   }
 
   /** COLD: handles of this partition currently in use. */

@@ -17,8 +17,8 @@ import { describe, expect, it } from 'vitest';
 import { SpscRing } from '../../src/ring/spsc-ring.js';
 import { mulberry32, randInt } from './prng.js';
 
-const RUNS = 200;
-const OPS_PER_RUN = 2500;
+const RUNS = 150;
+const OPS_PER_RUN = 2000;
 const MAX_BURST = 40;
 const WINDOW = MAX_BURST + 16; // destination arrays leave room for canaries on both sides
 const POISON_U32 = 0xdeadbeef;

@@ -1,0 +1,345 @@
+/**
+ * The `emu` command line, driven through main() with captured output streams
+ * (no child processes, except one smoke test of the real launcher): exit codes,
+ * what goes to stdout and stderr, and the files --out / --msgpack write.
+ *
+ * Bad input must give exit code 2 and a message that names the problem, one
+ * line per problem, and never a stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unpack } from 'msgpackr';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT_BAD_INPUT, EXIT_OK, main, type CliIo } from '../../src/cli/main.js';
+import type { ResultRecord } from '../../src/metrics/record.js';
+import { NF_KINDS } from '../../src/nf/catalog.js';
+import { encodePcap } from '../../src/traffic/pcap.js';
+import { EMU_VERSION } from '../../src/version.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const L2FWD = join(root, 'scenarios', 'l2fwd.yaml');
+/** 4 cores: with --threads 2 the cores really are spread over two workers. */
+const RTC4 = join(root, 'scenarios', 'rtc-4.yaml');
+
+const dir = mkdtempSync(join(tmpdir(), 'emu-cli-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A stack frame line as Node prints them ("\n    at fn (file:1:2)"). */
+const STACK_TRACE = /\n\s+at /;
+
+interface Ran { code: number; out: string; err: string }
+
+/** Runs `emu ARGS...` in-process with captured, non-TTY output streams. */
+async function emu(...args: string[]): Promise<Ran> {
+  let out = '';
+  let err = '';
+  const io: CliIo = {
+    out: { write: (s: string) => { out += s; return true; }, isTTY: false },
+    err: { write: (s: string) => { err += s; return true; }, isTTY: false },
+  };
+  const code = await main(['node', 'emu', ...args], io);
+  return { code, out, err };
+}
+
+/** Writes a file in the test's temporary directory; returns its path. */
+function tmpFile(name: string, text: string | Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** Asserts a bad-input outcome: exit 2, nothing on stdout, a stack-free message on stderr. */
+function expectBadInput(r: Ran): void {
+  expect(r.code, `stderr: ${r.err}`).toBe(EXIT_BAD_INPUT);
+  expect(r.out).toBe('');
+  expect(r.err.trim()).not.toBe('');
+  expect(r.err).not.toMatch(STACK_TRACE);
+}
+
+describe('emu run', () => {
+  it('--json prints a conserved emu.result/1 record on stdout and nothing on stderr', async () => {
+    const r = await emu('run', L2FWD, '--json');
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.err).toBe('');
+    const rec = JSON.parse(r.out) as ResultRecord;
+    expect(rec.schema).toBe('emu.result/1');
+    expect(rec.emuVersion).toBe(EMU_VERSION);
+    expect(rec.scenario.name).toBe('l2fwd');
+    expect(rec.seed).toBe(1);
+    expect(rec.totals.generated).toBeGreaterThan(0);
+    expect(rec.totals.delivered).toBeGreaterThan(0);
+    expect(rec.totals.conserved).toBe(true);
+    expect(rec.totals.generated).toBe(rec.totals.delivered + rec.totals.dropped + rec.totals.inFlight);
+  });
+
+  it('prints a human summary by default: totals, the task table and the module table', async () => {
+    const r = await emu('run', L2FWD);
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.err).toBe('');
+    expect(() => JSON.parse(r.out)).toThrow();
+    expect(r.out).toMatch(/^scenario l2fwd \(seed 1\): /);
+    expect(r.out).toContain('delivered');
+    expect(r.out).toMatch(/packets: generated \d+ = delivered \d+ \+ dropped \d+.*\[conserved\]/);
+    // The task table: its title, its header and the one task's row.
+    expect(r.out).toMatch(/\ntasks\ntask\s+core\s+packets\s+mean batch/);
+    expect(r.out).toMatch(/\neth0\.rx0@0\s+0\s+\d+/);
+    expect(r.out).toMatch(/\nswap\s+macswap\s+0\s+\d+/);
+  });
+
+  it('--out and --msgpack write files that decode to the record printed by --json', async () => {
+    const jsonFile = join(dir, 'result.json');
+    const mpFile = join(dir, 'result.msgpack');
+    const r = await emu('run', L2FWD, '--json', '--out', jsonFile, '--msgpack', mpFile);
+    expect(r.code).toBe(EXIT_OK);
+    const printed = JSON.parse(r.out) as ResultRecord;
+    expect(readFileSync(jsonFile, 'utf8')).toBe(r.out);
+    const fromJson = JSON.parse(readFileSync(jsonFile, 'utf8')) as ResultRecord;
+    const fromMsgpack = unpack(readFileSync(mpFile)) as ResultRecord;
+    expect(fromJson).toEqual(printed);
+    expect(fromMsgpack).toEqual(printed);
+    expect(fromMsgpack.schema).toBe('emu.result/1');
+  });
+
+  it('--seed 5 is recorded and changes the results', async () => {
+    const base = JSON.parse((await emu('run', L2FWD, '--json')).out) as ResultRecord;
+    const r = await emu('run', L2FWD, '--json', '--seed', '5');
+    expect(r.code).toBe(EXIT_OK);
+    const seeded = JSON.parse(r.out) as ResultRecord;
+    expect(base.seed).toBe(1);
+    expect(seeded.seed).toBe(5);
+    // l2fwd draws IMIX frame sizes from the seeded PRNG, so the bytes offered differ.
+    expect(seeded.ports[0]!.generatedBytes).not.toBe(base.ports[0]!.generatedBytes);
+    expect(seeded.totals.conserved).toBe(true);
+  });
+
+  it('--duration 0.5ms replaces the file\'s 1ms', async () => {
+    const base = JSON.parse((await emu('run', L2FWD, '--json')).out) as ResultRecord;
+    const r = await emu('run', L2FWD, '--json', '--duration', '0.5ms');
+    expect(r.code).toBe(EXIT_OK);
+    const short = JSON.parse(r.out) as ResultRecord;
+    expect(base.time.durationCycles).toBe(2_600_000); // 1 ms at 2.6 GHz
+    expect(short.time.durationCycles).toBe(1_300_000);
+    expect(short.totals.generated).toBeLessThan(base.totals.generated);
+  });
+
+  it('--threads 2 gives byte-identical JSON to --threads 1, and really uses 2 threads', async () => {
+    // rtc-4 has 4 cores: threads are capped at the core count, so on l2fwd
+    // (1 core) this comparison could not fail. pipeline-3 is deliberately not
+    // used here: see the report on its thread-dependent busy cycles (an engine
+    // matter covered by test/engine/determinism.test.ts, not a CLI one).
+    const one = await emu('run', RTC4, '--json', '--threads', '1', '--duration', '1ms');
+    const two = await emu('run', RTC4, '--json', '--threads', '2', '--duration', '1ms');
+    expect(one.code).toBe(EXIT_OK);
+    expect(two.code).toBe(EXIT_OK);
+    expect(JSON.parse(one.out).totals.conserved).toBe(true);
+    expect(two.out).toBe(one.out);
+    // The summary line names the thread count actually used.
+    const human = await emu('run', RTC4, '--threads', '2', '--duration', '1ms');
+    expect(human.code).toBe(EXIT_OK);
+    expect(human.out.split('\n')[0]).toMatch(/ on 2 threads$/);
+  });
+});
+
+describe('bad input: exit 2, one line per problem, no stack trace', () => {
+  it('an unknown command', async () => {
+    const r = await emu('frob');
+    expectBadInput(r);
+    expect(r.err).toMatch(/unknown command 'frob'/);
+  });
+
+  it('an unknown option', async () => {
+    const r = await emu('run', L2FWD, '--bogus');
+    expectBadInput(r);
+    expect(r.err).toMatch(/unknown option '--bogus'/);
+  });
+
+  for (const [opt, value, expected] of [
+    ['--seed', '-1', /--seed.*-1.*expected an integer between 0 and 4294967295/],
+    ['--seed', 'abc', /--seed.*abc.*expected an integer between 0 and 4294967295/],
+    ['--threads', '0', /--threads.*expected "auto" or an integer between 1 and 1024, got "0"/],
+    ['--duration', 'banana', /--duration: got "banana", expected a duration/],
+  ] as const) {
+    it(`${opt} ${value}`, async () => {
+      const r = await emu('run', L2FWD, opt, value);
+      expectBadInput(r);
+      expect(r.err).toMatch(expected);
+    });
+  }
+
+  it('a missing scenario file', async () => {
+    const missing = join(dir, 'no-such-scenario.yaml');
+    const r = await emu('run', missing);
+    expectBadInput(r);
+    expect(r.err).toContain(missing);
+    expect(r.err).toMatch(/file not found/);
+  });
+
+  it('a YAML syntax error, with its line and column', async () => {
+    const f = tmpFile('syntax.yaml', 'name: broken\nduration: 1ms\nmachine: { hz: 2.6GHz, cores: 1\nports: []\n');
+    const r = await emu('run', f);
+    expectBadInput(r);
+    expect(r.err).toContain(f);
+    expect(r.err).toMatch(/line \d+, column \d+: .*expected valid YAML/);
+  });
+
+  it('a scenario with several mistakes lists each one with its path', async () => {
+    const f = tmpFile('mistakes.yaml', [
+      'name: several-mistakes',
+      'durations: 1ms', // misspelt: unknown field, and duration is missing
+      'machine: { hz: 2.6GHz, cores: 0 }',
+      'ports:',
+      '  - { name: eth0, lineRate: 10Gbps, traffic: { frameSize: 64, rate: line } }',
+      'modules:',
+      '  - { name: swap, kind: macswap }',
+      'edges:',
+      '  - { from: eth0.rx0, to: nf9 }',
+      'tasks:',
+      '  - { root: eth0.rx0, core: 0 }',
+      '',
+    ].join('\n'));
+    const r = await emu('run', f);
+    expectBadInput(r);
+    const m = /(\d+) problems\n/.exec(r.err);
+    expect(m).not.toBeNull();
+    const n = Number(m![1]);
+    expect(n).toBeGreaterThanOrEqual(3);
+    // One "  - path: ..." line per problem.
+    const lines = r.err.split('\n').filter((l) => l.startsWith('  - '));
+    expect(lines).toHaveLength(n);
+    expect(r.err).toMatch(/\n {2}- durations \(line 2\): got "1ms", unknown field \(did you mean "duration"\?\)/);
+    expect(r.err).toMatch(/\n {2}- duration: got nothing, expected a duration/);
+    expect(r.err).toMatch(/\n {2}- machine\.cores \(line 3\): got 0, expected /);
+    expect(r.err).toMatch(/\n {2}- edges\[0\]\.to \(line 9\): got "nf9", expected the name of a module/);
+  });
+
+  it('a graph error (a module reached from two tasks) is a PlanError', async () => {
+    const f = tmpFile('two-tasks.yaml', [
+      'name: shared-module',
+      'duration: 0.1ms',
+      'machine: { hz: 2.6GHz, cores: 2 }',
+      'ports:',
+      '  - { name: eth0, lineRate: 10Gbps, rxQueues: 2, traffic: { flows: 8, frameSize: 64, rate: line } }',
+      'modules:',
+      '  - { name: swap, kind: macswap }',
+      'edges:',
+      '  - { from: eth0.rx0, to: swap }',
+      '  - { from: eth0.rx1, to: swap }',
+      '  - { from: swap, to: eth0.tx }',
+      'tasks:',
+      '  - { root: eth0.rx0, core: 0 }',
+      '  - { root: eth0.rx1, core: 1 }',
+      '',
+    ].join('\n'));
+    const r = await emu('run', f);
+    expectBadInput(r);
+    expect(r.err).toMatch(/^emu: scenario graph: 1 problem\n {2}- module swap is reached by tasks eth0\.rx0@0 and eth0\.rx1@1/);
+  });
+
+  /** A scenario replaying `pcapName` (relative to the scenario file). */
+  function pcapScenario(name: string, pcapName: string): string {
+    return tmpFile(name, [
+      `name: ${name.replace(/\.yaml$/, '')}`,
+      'duration: 0.1ms',
+      'machine: { hz: 2.6GHz, cores: 1 }',
+      'ports:',
+      `  - { name: eth0, lineRate: 10Gbps, traffic: { pcap: ${pcapName} } }`,
+      'modules:',
+      '  - { name: swap, kind: macswap }',
+      'edges:',
+      '  - { from: eth0.rx0, to: swap }',
+      '  - { from: swap, to: eth0.tx }',
+      'tasks:',
+      '  - { root: eth0.rx0, core: 0 }',
+      '',
+    ].join('\n'));
+  }
+
+  it('a pcap file of garbage: the message names the file and byte offset 0', async () => {
+    const garbage = new TextEncoder().encode('this is not a capture file, just some text bytes...\n');
+    const pcap = tmpFile('garbage.pcap', garbage);
+    const r = await emu('run', pcapScenario('garbage-pcap.yaml', 'garbage.pcap'));
+    expectBadInput(r);
+    expect(r.err).toBe(`emu: ${pcap}: byte 0: unknown magic 0x74686973 (bytes as stored): not a classic pcap file (expected a1b2c3d4 or a1b23c4d in either byte order)\n`);
+  });
+
+  it('a pcap file with a truncated record: the message names the file and the record\'s byte offset', async () => {
+    // One good 60-byte record (24 + 16 + 60 = byte 100), then 10 stray bytes.
+    const good = encodePcap([{ tsNs: 0, data: new Uint8Array(60) }]);
+    const bytes = new Uint8Array(good.length + 10);
+    bytes.set(good);
+    bytes.fill(0xee, good.length);
+    const pcap = tmpFile('truncated.pcap', bytes);
+    const r = await emu('run', pcapScenario('truncated-pcap.yaml', 'truncated.pcap'));
+    expectBadInput(r);
+    expect(r.err).toBe(`emu: ${pcap}: byte 100: record 1: header truncated (need 16 bytes, 10 left)\n`);
+  });
+});
+
+describe('emu validate', () => {
+  it('accepts a good file: exit 0 and "ok"', async () => {
+    const r = await emu('validate', L2FWD);
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.err).toBe('');
+    expect(r.out).toBe(`${L2FWD}: ok (1 modules, 1 tasks on 1 cores, 1 rings)\n`);
+  });
+
+  it('rejects a bad file: exit 2 and its problems', async () => {
+    const f = tmpFile('validate-bad.yaml', 'name: Bad Name\nduration: -1ms\nmachine: { hz: 2.6GHz, cores: 1 }\nports: []\ntasks: []\n');
+    const r = await emu('validate', f);
+    expectBadInput(r);
+    expect(r.err).toMatch(/^emu: scenario .*validate-bad\.yaml: \d+ problems?\n/);
+    expect(r.err).toMatch(/\n {2}- name \(line 1\): got "Bad Name"/);
+    expect(r.err).toMatch(/\n {2}- duration \(line 2\): got "-1ms"/);
+  });
+});
+
+describe('emu nf list', () => {
+  it('lists every NF kind of the catalog', async () => {
+    const r = await emu('nf', 'list');
+    expect(r.code).toBe(EXIT_OK);
+    expect(NF_KINDS.length).toBeGreaterThan(0);
+    const rows = r.out.split('\n');
+    for (const k of NF_KINDS) {
+      expect(rows.some((l) => l.startsWith(`${k.name} `) && l.includes(k.help)), k.name).toBe(true);
+    }
+  });
+
+  it('--json parses and names the same kinds, in catalog order', async () => {
+    const r = await emu('nf', 'list', '--json');
+    expect(r.code).toBe(EXIT_OK);
+    const kinds = JSON.parse(r.out) as { name: string; gates: string[]; isQueue: boolean }[];
+    expect(kinds.map((k) => k.name)).toEqual(NF_KINDS.map((k) => k.name));
+    expect(kinds.find((k) => k.name === 'macswap')).toMatchObject({ gates: ['out'], isQueue: false });
+    expect(kinds.find((k) => k.name === 'queue')?.isQueue).toBe(true);
+  });
+});
+
+describe('emu --help', () => {
+  it('exits 0 and mentions run, validate and nf', async () => {
+    const r = await emu('--help');
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/Usage: emu /);
+    expect(r.out).toMatch(/\n\s+run \[options\] <file>/);
+    expect(r.out).toMatch(/\n\s+validate <file>/);
+    expect(r.out).toMatch(/\n\s+nf\b/);
+  });
+});
+
+describe('the real launcher (bin/emu.js)', () => {
+  it('--version and run --json work through a child process', () => {
+    const launcher = join(root, 'bin', 'emu.js');
+    const version = spawnSync(process.execPath, [launcher, '--version'], { cwd: root, encoding: 'utf8' });
+    expect(version.status, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toBe(EMU_VERSION);
+
+    const run = spawnSync(process.execPath, [launcher, 'run', 'scenarios/l2fwd.yaml', '--json'], { cwd: root, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const rec = JSON.parse(run.stdout) as ResultRecord;
+    expect(rec.schema).toBe('emu.result/1');
+    expect(rec.totals.conserved).toBe(true);
+  });
+});
