@@ -30,6 +30,7 @@ import { BackPressureOutput, TailDropOutput, type ChannelOutput } from './output
 import type { SharedState } from './shared.js';
 import { ActorStats } from './stats.js';
 import type { TapSink } from './tap.js';
+import type { FrameWriter } from '../traffic/frame-writer.js';
 
 export const STEP_DONE = 0;
 export const STEP_PROGRESS = 1;
@@ -128,6 +129,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     workerOfActor: (a: number) => number,
     flowCount: number,
     private readonly taps: TapSink,
+    writerOfPort: (port: number) => { writer: FrameWriter; flowBase: number } | null,
   ) {
     this.coreId = coreId;
     this.actorId = coreId;
@@ -188,7 +190,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
     // Tasks and their inputs.
     const myInputs = plan.inputs.filter((ip) => plan.tasks[ip.task]!.core === coreId);
-    const built = buildInputs(shared, myInputs, (c) => plan.channels[c]!.producer);
+    const built = buildInputs(shared, myInputs, (c) => plan.channels[c]!.producer, writerOfPort);
     let minLookahead = Infinity;
     for (let i = 0; i < myInputs.length; i++) {
       const ip = myInputs[i]!;

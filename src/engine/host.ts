@@ -14,6 +14,7 @@ import type { Plan } from '../graph/plan.js';
 import type { Scenario } from '../scenario/types.js';
 import { CoreActor, STEP_DONE, STEP_PROGRESS, type Actor } from './core.js';
 import { NicActor } from './nic.js';
+import { FrameWriter } from '../traffic/frame-writer.js';
 import { ABORT, EPOCH, SNAPSHOT, SharedState, type SharedHandles } from './shared.js';
 import { snapshotStats, type ActorStatsSnapshot } from './stats.js';
 import { TapCollector, type TapRecords } from './tap.js';
@@ -70,15 +71,28 @@ export function runHost(task: HostTask): HostResult {
   const taps = new TapCollector(plan);
   const actors: Actor[] = [];
   const cores: CoreActor[] = [];
+  // Random flows of each generator port, made once per worker when needed.
+  const flowsOf = new Map<number, ReturnType<typeof NicActor.flowsFor>>();
+  const flows = (p: number) => {
+    if (!flowsOf.has(p)) flowsOf.set(p, NicActor.flowsFor(scenario.ports[p]!, scenario.seed, p));
+    return flowsOf.get(p)!;
+  };
+  const writers = new Map<number, { writer: FrameWriter; flowBase: number } | null>();
+  const writerOfPort = (p: number) => {
+    if (!writers.has(p)) {
+      const fs = flows(p);
+      writers.set(p, fs === null ? null : { writer: new FrameWriter(fs, shared.pool), flowBase: task.flowBases[p]! });
+    }
+    return writers.get(p)!;
+  };
   for (let p = 0; p < plan.ports.length; p++) {
     if (workerOf(plan.ports[p]!.actor) !== w) continue;
-    const flows = NicActor.flowsFor(scenario.ports[p]!, scenario.seed, p);
-    actors.push(new NicActor(p, plan, scenario, shared, workerOf, task.flowCount, task.flowBases[p]!, flows));
+    actors.push(new NicActor(p, plan, scenario, shared, workerOf, task.flowCount, task.flowBases[p]!, flows(p)));
   }
   for (let c = 0; c < plan.cores; c++) {
     if (workerOf(c) !== w) continue;
     try {
-      const core = new CoreActor(c, plan, scenario, shared, workerOf, task.flowCount, taps);
+      const core = new CoreActor(c, plan, scenario, shared, workerOf, task.flowCount, taps, writerOfPort);
       cores.push(core);
       actors.push(core);
     } catch (e) {

@@ -24,7 +24,9 @@
  *    index moves, which lets the producer compute the exact occupancy at its
  *    own time (see output.ts).
  */
+import { HEADROOM_BYTES } from '../packet/pool.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
+import type { FrameWriter } from '../traffic/frame-writer.js';
 import type { SharedState } from './shared.js';
 
 export interface ArrivalSink {
@@ -76,6 +78,9 @@ export class TailDropInput implements TaskInput {
     readonly producers: readonly number[],
     readonly capacity: number,
     readonly reasonId: number,
+    /** For an RX queue of a generator port: writes the bytes of admitted frames. */
+    private readonly writer: FrameWriter | null = null,
+    private readonly flowBase = 0,
   ) {
     let size = 1;
     while (size < capacity) size *= 2;
@@ -143,6 +148,7 @@ export class TailDropInput implements TaskInput {
 
   private arrive(h: number, ts: number, sink: ArrivalSink): void {
     if (this.qCount < this.capacity) {
+      if (this.writer !== null) this.writer.writeDescribed(h, this.flowBase, HEADROOM_BYTES);
       const i = (this.qHead + this.qCount) & this.qMask;
       this.qHandles[i] = h;
       this.qTs[i] = ts;
@@ -250,8 +256,9 @@ export class BackPressureInput implements TaskInput {
 
 export function buildInputs(
   shared: SharedState,
-  inputPlans: readonly { id: number; mode: 'drop' | 'backpressure'; capacity: number; dropReason: number; channels: number[] }[],
+  inputPlans: readonly { id: number; kind: 'rx' | 'queue'; ref: number; mode: 'drop' | 'backpressure'; capacity: number; dropReason: number; channels: number[] }[],
   channelProducer: (ch: number) => number,
+  writerOfPort: (port: number) => { writer: FrameWriter; flowBase: number } | null,
 ): TaskInput[] {
   return inputPlans.map((ip) => {
     const rings = ip.channels.map((c) => shared.rings[c]!);
@@ -259,6 +266,7 @@ export function buildInputs(
     if (ip.mode === 'backpressure') {
       return new BackPressureInput(ip.id, rings, producers, ip.channels.map((c) => shared.deqTimes[c]!));
     }
-    return new TailDropInput(ip.id, rings, producers, ip.capacity, ip.dropReason);
+    const w = ip.kind === 'rx' ? writerOfPort(ip.ref) : null;
+    return new TailDropInput(ip.id, rings, producers, ip.capacity, ip.dropReason, w?.writer ?? null, w?.flowBase ?? 0);
   });
 }

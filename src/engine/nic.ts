@@ -17,15 +17,13 @@
  * addresses, and everything a cache model derives from them, do not depend on
  * thread timing.
  */
-import { MAX_FRAME_BYTES, PoolPartition, NO_FLOW, SLOT_BYTES, type PacketPool } from '../packet/pool.js';
+import { HEADROOM_BYTES, MAX_FRAME_BYTES, PoolPartition, NO_FLOW, SLOT_BYTES, type PacketPool } from '../packet/pool.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
-import { ETHERTYPE_IPV4, IPV4_FLAG_DF, TCP_ACK } from '../packet/header-consts.js';
-import { setL4ChecksumIpv4, writeEthernet, writeIpv4Header, writeTcpHeader, writeUdpHeader } from '../packet/header-write.js';
 import { ParsedPacket, ParseResult, parsePacket } from '../packet/parse.js';
 import type { Plan } from '../graph/plan.js';
 import type { GeneratorSpec, PcapSpec, PortSpec, Scenario } from '../scenario/types.js';
 import { ConstantArrivals, PoissonArrivals } from '../traffic/arrivals.js';
-import { makeRandomFlows, PROTO_TCP, type FlowSet } from '../traffic/flows.js';
+import { makeRandomFlows, type FlowSet } from '../traffic/flows.js';
 import { readPcapFile, type PcapFile } from '../traffic/pcap.js';
 import { DEFAULT_TOEPLITZ_KEY, rssQueue, toeplitzIpv4 } from '../traffic/rss.js';
 import { SizeSampler, sizeMixFrom } from '../traffic/size-mix.js';
@@ -45,9 +43,12 @@ export const NEVER_CYCLES = 2 ** 52;
 /** Frames created per step before the NIC lets other actors on its thread run. */
 const FRAMES_PER_STEP = 256;
 
-/** Locally administered MACs of the traffic generator (src) and the device under test (dst). */
-const GENERATOR_MAC = 0x02_00_00_00_00_01;
-const DUT_MAC = 0x02_00_00_00_00_02;
+/**
+ * dataOff value of a generated frame whose bytes are not written yet (a real
+ * data offset is never 0: the headroom comes first). The admitting core
+ * writes them and sets the real offset.
+ */
+export const NEEDS_BYTES = 0;
 
 /** A source of frames in arrival order. */
 interface TrafficSource {
@@ -100,36 +101,24 @@ class GeneratorSource implements TrafficSource {
     this.startCycles = spec.startCycles;
   }
   private readonly startCycles: number;
+  private flowCursor = 0;
 
   nextArrival(): number { return this.arrival; }
   nextFrameBytes(): number { return this.frameBytes; }
 
-  /** HOT: Ethernet + IPv4 + UDP/TCP headers from the flow's 5-tuple. */
-  fill(pool: PacketPool, h: number, seq: number): number {
-    const fs = this.flows;
+  /**
+   * HOT: the frame's metadata only. Its bytes are written by the core that
+   * admits it (FrameWriter, see engine/input.ts): a frame dropped at the RX
+   * ring is never written, and the cost lands on the consuming cores.
+   */
+  fill(pool: PacketPool, h: number, _seq: number): number {
     // Flows take turns (round robin), so every flow gets the same share at any rate.
-    const f = this.i % fs.count;
-    const bytes = pool.bytes;
-    const off = pool.frameOffset(h);
-    const len = this.frameBytes - FCS_BYTES;
-    const ip = off + 14;
-    const l4 = ip + 20;
-    // The whole frame is written, payload included (zeros): buffers are
-    // reused, and nothing of a previous frame may leak into this one.
-    bytes.fill(0, off + 34, off + len);
-    writeEthernet(bytes, off, DUT_MAC, GENERATOR_MAC, ETHERTYPE_IPV4);
-    writeIpv4Header(bytes, ip, 0, len - 14, seq & 0xffff, IPV4_FLAG_DF, 64, fs.proto[f]!, fs.srcIp[f]!, fs.dstIp[f]!);
-    if (fs.proto[f] === PROTO_TCP) {
-      writeTcpHeader(bytes, l4, fs.srcPort[f]!, fs.dstPort[f]!, seq >>> 0, 0, TCP_ACK, 65535);
-      setL4ChecksumIpv4(bytes, ip, l4, len - 34, PROTO_TCP);
-    } else {
-      // UDP checksum 0 = "not computed", legal over IPv4 (RFC 768); saves a
-      // pass over the payload per generated frame.
-      writeUdpHeader(bytes, l4, fs.srcPort[f]!, fs.dstPort[f]!, len - 34);
-    }
-    pool.lenBytes[h] = len;
+    let f = this.flowCursor;
+    this.flowCursor = f + 1 === this.flows.count ? 0 : f + 1;
+    pool.lenBytes[h] = this.frameBytes - FCS_BYTES;
     pool.flowId[h] = this.flowBase + f;
     pool.flowHash[h] = this.hashOfFlow[f]!;
+    pool.dataOff[h] = NEEDS_BYTES;
     return this.queueOfFlow[f]!;
   }
 
@@ -323,7 +312,7 @@ export class NicActor implements Actor {
         made++;
         continue;
       }
-      const h = this.partition!.tryAllocAny();
+      const h = this.partition!.tryAllocAny(false);
       if (h < 0) {
         // Every buffer of the partition is still in use somewhere downstream
         // (it is sized above what can be alive at once, so this is brief):
@@ -338,6 +327,8 @@ export class NicActor implements Actor {
       deps[(this.depHead + this.depCount) % cap] = departure;
       this.depCount++;
       const rxTs = Math.ceil(departure);
+      // Allocated without a reset: every metadata field is written here.
+      pool.dataOff[h] = HEADROOM_BYTES;
       const q = src.fill(pool, h, this.seq);
       pool.ingressCycles[h] = rxTs;
       pool.seqNo[h] = this.seq++;

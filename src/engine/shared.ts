@@ -21,13 +21,20 @@
  *                      publication).
  *     progress(w)      worker w adds its step count now and then; main reads it
  *                      for the progress bar and the stall watchdog.
- *   bounds (BigInt64Array, one cache line per actor):
+ *   times (one 64-byte line per actor: Int32 version at int32[0], Float64
+ *     bound at f64[1], Float64 clock at f64[2]), a seqlock written only by
+ *     the actor itself:
  *     bound(a)         actor a's promise: nothing it enqueues from now on carries
- *                      a timestamp below this (cycles). Only actor a writes it
- *                      (Atomics.store, after the ring enqueues it covers).
+ *                      a timestamp below this (cycles). Written after the ring
+ *                      enqueues it covers.
  *     clock(a)         actor a's current virtual time: every dequeue it will
  *                      ever do at a time below it is already published (used by
- *                      back-pressure producers). Only actor a writes it.
+ *                      back-pressure producers).
+ *     Writer: Atomics.add(version, 1) (odd: writing), plain Float64 store,
+ *     Atomics.add(version, 1) (even). Reader: Atomics.load(version), plain
+ *     Float64 load, Atomics.load(version) again; retry if odd or changed. A
+ *     torn or stale read is thus never used, and no BigInt is allocated per
+ *     publication (what a BigInt64Array with Atomics would cost).
  *   deqTimes (one Float64Array per back-pressure channel, indexed like the
  *     ring's slots): the consumer writes the virtual time it took the entry
  *     BEFORE advancing the ring's consumer index (Atomics.store in the ring),
@@ -53,18 +60,22 @@ export interface SharedHandles {
   workers: number;
 }
 
-const BIG_STRIDE = 8; // 8 x 8 bytes = 64 bytes per actor
+const TIME_LINE_BYTES = 64;
+const TIME_INTS = TIME_LINE_BYTES / 4;
+const TIME_F64 = TIME_LINE_BYTES / 8;
 
 export class SharedState {
   readonly control: Int32Array;
-  readonly bounds: BigInt64Array;
+  private readonly timeVersion: Int32Array;
+  private readonly timeValue: Float64Array;
   readonly rings: SpscRing[];
   readonly deqTimes: (Float64Array | null)[];
   readonly pool: PacketPool;
 
   private constructor(readonly handles: SharedHandles) {
     this.control = new Int32Array(handles.control);
-    this.bounds = new BigInt64Array(handles.clocks);
+    this.timeVersion = new Int32Array(handles.clocks);
+    this.timeValue = new Float64Array(handles.clocks);
     this.rings = handles.rings.map((sab) => SpscRing.attach(sab, 0));
     this.deqTimes = handles.deqTimes.map((sab) => (sab === null ? null : new Float64Array(sab)));
     this.pool = PacketPool.attach(handles.pool);
@@ -72,7 +83,7 @@ export class SharedState {
 
   static create(plan: Plan, workers: number): SharedState {
     const control = new SharedArrayBuffer(4 * (WORKER_BASE + workers * WORKER_WORDS));
-    const clocks = new SharedArrayBuffer(8 * BIG_STRIDE * 2 * plan.actors);
+    const clocks = new SharedArrayBuffer(TIME_LINE_BYTES * plan.actors);
     const rings: SharedArrayBuffer[] = [];
     const deqTimes: (SharedArrayBuffer | null)[] = [];
     for (const ch of plan.channels) {
@@ -96,18 +107,39 @@ export class SharedState {
   parkedIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS + SLOT_INTS; }
   progressIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS + 2 * SLOT_INTS; }
 
-  /** HOT-ish: read actor a's bound (cycles). */
+  /** HOT: actor a's bound (cycles). */
   loadBound(a: number): number {
-    return Number(Atomics.load(this.bounds, a * BIG_STRIDE));
+    return this.readTime(a, 1);
   }
   storeBound(a: number, cycles: number): void {
-    Atomics.store(this.bounds, a * BIG_STRIDE, BigInt(cycles));
+    this.writeTime(a, 1, cycles);
   }
   loadClock(a: number): number {
-    return Number(Atomics.load(this.bounds, (this.handles.clocks.byteLength / 16 + a * BIG_STRIDE)));
+    return this.readTime(a, 2);
   }
   storeClock(a: number, cycles: number): void {
-    Atomics.store(this.bounds, this.handles.clocks.byteLength / 16 + a * BIG_STRIDE, BigInt(cycles));
+    this.writeTime(a, 2, cycles);
+  }
+
+  private readTime(a: number, slot: number): number {
+    const v = this.timeVersion;
+    const vi = a * TIME_INTS;
+    const fi = a * TIME_F64 + slot;
+    for (;;) {
+      const before = Atomics.load(v, vi); // pairs with the writer's second add
+      if ((before & 1) === 0) {
+        const value = this.timeValue[fi]!;
+        if (Atomics.load(v, vi) === before) return value; // no write overlapped the read
+      }
+    }
+  }
+
+  private writeTime(a: number, slot: number, value: number): void {
+    const v = this.timeVersion;
+    const vi = a * TIME_INTS;
+    Atomics.add(v, vi, 1); // odd: a write is in progress
+    this.timeValue[a * TIME_F64 + slot] = value;
+    Atomics.add(v, vi, 1); // even: published; pairs with the reader's loads
   }
 
   /** Wake every worker, parked or not (cold: control points). */

@@ -335,9 +335,11 @@ export class PoolPartition {
    * use, takes the first free one after it. Which handle a packet gets then
    * depends on thread timing, so callers must not let anything observable
    * depend on the handle (the NIC sets simAddr for the hardware model).
-   * Returns -1 only when every handle of the partition is in use.
+   * Returns -1 only when every handle of the partition is in use. With
+   * `reset` false the metadata is left as it was: the caller writes every
+   * field (the NIC does, per frame).
    */
-  tryAllocAny(): number {
+  tryAllocAny(reset = true): number {
     const state = this.pool.state;
     for (let k = 0; k < this.count; k++) {
       const i = (this.nextIndex + k) & this.indexMask;
@@ -345,7 +347,7 @@ export class PoolPartition {
       // Pairs with Atomics.store(state, h, SLOT_FREE) in freePacket.
       if (Atomics.load(state, h) !== SLOT_FREE) continue;
       Atomics.store(state, h, SLOT_IN_USE);
-      this.pool.reset(h);
+      if (reset) this.pool.reset(h);
       this.nextIndex = (i + 1) & this.indexMask;
       this.allocatedCount++;
       return h;
