@@ -51,7 +51,7 @@ export type HostMessage =
   | { type: 'progress'; worker: number };
 
 /** Steps an actor may take in a row before the host moves on to the next one. */
-const STEPS_PER_TURN = 64;
+const STEPS_PER_TURN = 16;
 /** Passes with no progress before the host parks. */
 const SPIN_PASSES = 64;
 /** Longest single park; the host re-checks the abort flag after each. */

@@ -212,10 +212,13 @@ export class NicActor implements Actor {
   private depCount = 0;
   private lastDeparture = 0;
   private seq = 0;
-  // A frame that has a buffer but did not fit in its RX ring yet.
-  private pendingHandle = -1;
-  private pendingQueue = 0;
-  private pendingTs = 0;
+  // Frames of this step per RX queue, moved to the rings in bursts (one ring
+  // publication per queue per step instead of one per frame).
+  private readonly stageH: Uint32Array[];
+  private readonly stageTs: Float64Array[];
+  private readonly stageHead: Int32Array;
+  private readonly stageTail: Int32Array;
+  private staged = 0;
   private readonly lineDropId: number;
   private readonly wakeWorkers: number[];
   private readonly warmupCycles: number;
@@ -247,6 +250,10 @@ export class NicActor implements Actor {
     this.departures = new Float64Array(spec.senderBufferFrames);
     this.rings = pp.rxChannels.map((c) => (c >= 0 ? shared.rings[c]! : null));
     this.rxSlot = new Uint32Array(spec.rxQueues);
+    this.stageH = Array.from({ length: spec.rxQueues }, () => new Uint32Array(FRAMES_PER_STEP));
+    this.stageTs = Array.from({ length: spec.rxQueues }, () => new Float64Array(FRAMES_PER_STEP));
+    this.stageHead = new Int32Array(spec.rxQueues);
+    this.stageTail = new Int32Array(spec.rxQueues);
     this.rxRingSize = spec.rxRingSize;
     this.simBase = NIC_BUFFER_BASE + portPlanIndex * NIC_BUFFER_SPAN;
     const t = spec.traffic;
@@ -277,10 +284,33 @@ export class NicActor implements Actor {
     return this.clock;
   }
 
+  /** Move staged frames into their rings; true when nothing is left staged. */
+  private flushStages(): boolean {
+    if (this.staged === 0) return true;
+    let left = 0;
+    for (let q = 0; q < this.stageH.length; q++) {
+      const head = this.stageHead[q]!;
+      const n = this.stageTail[q]! - head;
+      if (n === 0) continue;
+      const k = this.rings[q]!.enqueueBurst(this.stageH[q]!, this.stageTs[q]!, head, n);
+      if (k === n) {
+        this.stageHead[q] = 0;
+        this.stageTail[q] = 0;
+      } else {
+        this.stageHead[q] = head + k;
+        left += n - k;
+      }
+    }
+    this.staged = left;
+    return left === 0;
+  }
+
   step(): number {
-    if (this.pendingHandle >= 0) {
-      if (!this.rings[this.pendingQueue]!.enqueue(this.pendingHandle, this.pendingTs)) return STEP_BLOCKED;
-      this.pendingHandle = -1;
+    if (!this.flushStages()) {
+      // A consumer's ring is full (wall-clock only): it drains it as its
+      // clock moves; try again later.
+      this.wake();
+      return STEP_BLOCKED;
     }
     const src = this.source;
     if (src === null) {
@@ -291,21 +321,22 @@ export class NicActor implements Actor {
     let made = 0;
     const st = this.stats;
     const pool = this.pool;
+    const port = this.portIndex;
+    const deps = this.departures;
+    const cap = deps.length;
     while (made < FRAMES_PER_STEP) {
       const a = src.nextArrival();
       if (a >= this.epochEndCycles) break;
       const frameBytes = src.nextFrameBytes();
       // The wire: frames whose last bit left by `a` have left the sender buffer.
-      const deps = this.departures;
-      const cap = deps.length;
       while (this.depCount > 0 && deps[this.depHead]! <= a) {
         this.depHead = this.depHead + 1 === cap ? 0 : this.depHead + 1;
         this.depCount--;
       }
+      st.generated[port]++;
+      st.generatedBytes[port] += frameBytes;
+      if (a >= this.warmupCycles) st.generatedInWindow[port]++;
       if (this.depCount >= cap) {
-        st.generated[this.portIndex]++;
-        st.generatedBytes[this.portIndex] += frameBytes;
-        if (a >= this.warmupCycles) st.generatedInWindow[this.portIndex]++;
         st.dropped++;
         st.dropsByReason[this.lineDropId]++;
         src.advance();
@@ -316,15 +347,19 @@ export class NicActor implements Actor {
       if (h < 0) {
         // Every buffer of the partition is still in use somewhere downstream
         // (it is sized above what can be alive at once, so this is brief):
-        // wait, in wall-clock time only, for one to be freed.
-        this.clock = a;
-        this.publish();
-        return made > 0 ? STEP_PROGRESS : STEP_BLOCKED;
+        // wait, in wall-clock time only, for one to be freed. Undo the count:
+        // this frame is offered again on the next step.
+        st.generated[port]--;
+        st.generatedBytes[port] -= frameBytes;
+        if (a >= this.warmupCycles) st.generatedInWindow[port]--;
+        break;
       }
       const start = a > this.lastDeparture ? a : this.lastDeparture;
       const departure = start + (frameBytes + WIRE_OVERHEAD_BYTES) * 8 * this.cyclesPerWireBit;
       this.lastDeparture = departure;
-      deps[(this.depHead + this.depCount) % cap] = departure;
+      let tail = this.depHead + this.depCount;
+      if (tail >= cap) tail -= cap;
+      deps[tail] = departure;
       this.depCount++;
       const rxTs = Math.ceil(departure);
       // Allocated without a reset: every metadata field is written here.
@@ -332,7 +367,7 @@ export class NicActor implements Actor {
       const q = src.fill(pool, h, this.seq);
       pool.ingressCycles[h] = rxTs;
       pool.seqNo[h] = this.seq++;
-      pool.port[h] = this.portIndex;
+      pool.port[h] = port;
       pool.rxQueue[h] = q;
       pool.lastWriterCore[h] = -1;
       // The buffer's simulated address is that of the RX descriptor slot the
@@ -341,44 +376,49 @@ export class NicActor implements Actor {
       const slot = this.rxSlot[q]!;
       this.rxSlot[q] = slot + 1 === this.rxRingSize ? 0 : slot + 1;
       pool.simAddr[h] = this.simBase + (q * this.rxRingSize + slot) * SLOT_BYTES;
-      st.generated[this.portIndex]++;
-      st.generatedBytes[this.portIndex] += frameBytes;
-      if (a >= this.warmupCycles) st.generatedInWindow[this.portIndex]++;
       src.advance();
       made++;
-      const ring = this.rings[q]!;
-      if (!ring.enqueue(h, rxTs)) {
-        this.pendingHandle = h;
-        this.pendingQueue = q;
-        this.pendingTs = rxTs;
-        this.clock = a;
-        this.publish();
-        return STEP_PROGRESS;
-      }
+      const t = this.stageTail[q]!;
+      this.stageH[q]![t] = h;
+      this.stageTs[q]![t] = rxTs;
+      this.stageTail[q] = t + 1;
+      this.staged++;
     }
+    this.flushStages();
     const next = src.nextArrival();
     this.clock = next < this.epochEndCycles ? next : this.epochEndCycles;
     this.publish();
     if (made > 0) return STEP_PROGRESS;
-    return STEP_DONE;
+    return this.staged > 0 || next < this.epochEndCycles ? STEP_BLOCKED : STEP_DONE;
   }
 
   private publish(): void {
-    // Bound: the next frame cannot reach an RX ring before it starts on the wire.
-    let b: number;
-    if (this.pendingHandle >= 0) b = this.pendingTs;
-    else {
+    // Bound: a staged frame is the earliest still to come; otherwise the next
+    // frame, which cannot reach an RX ring before it starts on the wire.
+    let b = Infinity;
+    if (this.staged > 0) {
+      for (let q = 0; q < this.stageH.length; q++) {
+        if (this.stageTail[q]! > this.stageHead[q]!) {
+          const t = this.stageTs[q]![this.stageHead[q]!]!;
+          if (t < b) b = t;
+        }
+      }
+    } else {
       const a = this.source === null ? Infinity : this.source.nextArrival();
       b = a === Infinity ? NEVER_CYCLES : Math.ceil(a);
     }
     this.shared.storeBound(this.actorId, b);
     this.shared.storeClock(this.actorId, Math.floor(this.clock));
+    this.wake();
+  }
+
+  private wake(): void {
     const w = this.wakeWorkers;
     for (let i = 0; i < w.length; i++) this.shared.ring(w[i]!);
   }
 
   describe(): string {
-    return `nic ${this.actorId}: clock ${this.clock}, pending ${this.pendingHandle >= 0}, next arrival ${this.source?.nextArrival()}`;
+    return `nic ${this.actorId}: clock ${this.clock}, staged ${this.staged}, next arrival ${this.source?.nextArrival()}`;
   }
 
   location(): string {

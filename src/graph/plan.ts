@@ -108,7 +108,7 @@ export interface Plan {
 export const STAGE_CAPACITY = 2048;
 
 /** Ring between the NIC and an RX core, and between cores for tail-drop queues: pure transport. */
-export const TRANSPORT_RING_CAPACITY = 1024;
+export const TRANSPORT_RING_CAPACITY = 4096;
 
 /** Drop reasons the engine itself counts; NF kinds add theirs after these. */
 export const ENGINE_REASONS = [
