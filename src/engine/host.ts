@@ -85,9 +85,9 @@ export function runHost(task: HostTask): HostResult {
     }
     return writers.get(p)!;
   };
-  for (let p = 0; p < plan.ports.length; p++) {
-    if (workerOf(plan.ports[p]!.actor) !== w) continue;
-    actors.push(new NicActor(p, plan, scenario, shared, workerOf, task.flowCount, task.flowBases[p]!, flows(p)));
+  for (const nic of plan.nics) {
+    if (workerOf(nic.actor) !== w) continue;
+    actors.push(new NicActor(nic, plan, scenario, shared, workerOf, task.flowCount, task.flowBases[nic.port]!, flows(nic.port)));
   }
   for (let c = 0; c < plan.cores; c++) {
     if (workerOf(c) !== w) continue;

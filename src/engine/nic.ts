@@ -20,7 +20,7 @@
 import { HEADROOM_BYTES, MAX_FRAME_BYTES, PoolPartition, NO_FLOW, SLOT_BYTES, type PacketPool } from '../packet/pool.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
 import { ParsedPacket, ParseResult, parsePacket } from '../packet/parse.js';
-import type { Plan } from '../graph/plan.js';
+import type { NicPlan, Plan } from '../graph/plan.js';
 import type { GeneratorSpec, PcapSpec, PortSpec, Scenario } from '../scenario/types.js';
 import { ConstantArrivals, PoissonArrivals } from '../traffic/arrivals.js';
 import { makeRandomFlows, type FlowSet } from '../traffic/flows.js';
@@ -36,6 +36,8 @@ import { ActorStats } from './stats.js';
 /** Simulated address space of RX buffers: port p's rings start at BASE + p * SPAN. */
 const NIC_BUFFER_BASE = 2 ** 40;
 const NIC_BUFFER_SPAN = 2 ** 34;
+
+const HASH_UNKNOWN = -1;
 
 /** The clock word value that means "never again". */
 export const NEVER_CYCLES = 2 ** 52;
@@ -56,8 +58,10 @@ interface TrafficSource {
   nextArrival(): number;
   /** Frame size of the next frame, bytes including FCS (what the wire carries, minus preamble/IFG). */
   nextFrameBytes(): number;
-  /** Write the next frame into buffer h; set lenBytes, flowId, flowHash; return its RX queue. */
-  fill(pool: PacketPool, h: number, seq: number): number;
+  /** RX queue the next frame will be steered to (RSS). */
+  nextQueue(): number;
+  /** Describe or write the next frame into buffer h: lenBytes, flowId, flowHash (and bytes or the NEEDS_BYTES marker). */
+  fill(pool: PacketPool, h: number, seq: number): void;
   /** Move on to the following frame. */
   advance(): void;
 }
@@ -111,18 +115,21 @@ class GeneratorSource implements TrafficSource {
    * admits it (FrameWriter, see engine/input.ts): a frame dropped at the RX
    * ring is never written, and the cost lands on the consuming cores.
    */
-  fill(pool: PacketPool, h: number, _seq: number): number {
-    // Flows take turns (round robin), so every flow gets the same share at any rate.
-    let f = this.flowCursor;
-    this.flowCursor = f + 1 === this.flows.count ? 0 : f + 1;
+  nextQueue(): number {
+    return this.queueOfFlow[this.flowCursor]!;
+  }
+
+  fill(pool: PacketPool, h: number, _seq: number): void {
+    const f = this.flowCursor;
     pool.lenBytes[h] = this.frameBytes - FCS_BYTES;
     pool.flowId[h] = this.flowBase + f;
     pool.flowHash[h] = this.hashOfFlow[f]!;
     pool.dataOff[h] = NEEDS_BYTES;
-    return this.queueOfFlow[f]!;
   }
 
   advance(): void {
+    // Flows take turns (round robin), so every flow gets the same share at any rate.
+    this.flowCursor = this.flowCursor + 1 === this.flows.count ? 0 : this.flowCursor + 1;
     this.i++;
     this.arrival = this.constant ? this.startCycles + this.constant.timeOfCycles(this.i) : this.arrival + this.poisson!.nextGapCycles();
     this.frameBytes = this.sizes.next();
@@ -136,10 +143,12 @@ class PcapSource implements TrafficSource {
   private readonly times: Float64Array;
   private readonly roundCycles: number;
   private readonly parsed = new ParsedPacket();
+  private readonly hashes: Float64Array;
 
   constructor(spec: PcapSpec, private readonly port: PortSpec, hz: number) {
     this.file = readPcapFile(spec.file);
     const n = this.file.count;
+    this.hashes = new Float64Array(n).fill(HASH_UNKNOWN);
     this.times = new Float64Array(n);
     if (spec.timing === 'recorded') {
       const t0 = n > 0 ? this.file.tsNs[0]! : 0;
@@ -169,7 +178,25 @@ class PcapSource implements TrafficSource {
     return this.file.origLen[this.i]! + FCS_BYTES;
   }
 
-  fill(pool: PacketPool, h: number, _seq: number): number {
+  /** RSS hash of record i (0 for frames that are not IPv4 TCP/UDP), computed once per record. */
+  private hashOf(i: number): number {
+    if (this.hashes[i] === HASH_UNKNOWN) {
+      const f = this.file;
+      const p = this.parsed;
+      let hash = 0;
+      if (parsePacket(f.bytes, f.dataOffset[i]!, f.capLen[i]!, p, false) === ParseResult.Ok && p.ipVersion === 4) {
+        hash = toeplitzIpv4(p.srcIp, p.dstIp, p.srcPort, p.dstPort, DEFAULT_TOEPLITZ_KEY);
+      }
+      this.hashes[i] = hash;
+    }
+    return this.hashes[i]!;
+  }
+
+  nextQueue(): number {
+    return rssQueue(this.hashOf(this.i), this.port.rxQueues);
+  }
+
+  fill(pool: PacketPool, h: number, _seq: number): void {
     const f = this.file;
     const cap = Math.min(f.capLen[this.i]!, MAX_FRAME_BYTES);
     const src = f.dataOffset[this.i]!;
@@ -178,13 +205,7 @@ class PcapSource implements TrafficSource {
     pool.bytes.set(f.bytes.subarray(src, src + cap), pool.frameOffset(h));
     pool.lenBytes[h] = cap;
     pool.flowId[h] = NO_FLOW;
-    let hash = 0;
-    const p = this.parsed;
-    if (parsePacket(pool.bytes, pool.frameOffset(h), cap, p, false) === ParseResult.Ok && p.ipVersion === 4) {
-      hash = toeplitzIpv4(p.srcIp, p.dstIp, p.srcPort, p.dstPort, DEFAULT_TOEPLITZ_KEY);
-    }
-    pool.flowHash[h] = hash;
-    return rssQueue(hash, this.port.rxQueues);
+    pool.flowHash[h] = this.hashOf(this.i);
   }
 
   advance(): void {
@@ -228,8 +249,10 @@ export class NicActor implements Actor {
   private readonly rxRingSize: number;
   private readonly simBase: number;
 
+  private readonly owned: Uint8Array;
+
   constructor(
-    readonly portPlanIndex: number,
+    nic: NicPlan,
     plan: Plan,
     scenario: Scenario,
     private readonly shared: SharedState,
@@ -238,17 +261,20 @@ export class NicActor implements Actor {
     flowBase: number,
     flows: FlowSet | null,
   ) {
+    const portPlanIndex = nic.port;
     const pp = plan.ports[portPlanIndex]!;
     const spec = scenario.ports[portPlanIndex]!;
     this.portIndex = portPlanIndex;
-    this.actorId = pp.actor;
+    this.actorId = nic.actor;
+    this.owned = new Uint8Array(spec.rxQueues);
+    for (const q of nic.queues) this.owned[q] = 1;
     this.stats = new ActorStats(plan, flowCount);
     this.pool = shared.pool;
     this.warmupCycles = scenario.warmupCycles;
     this.lineDropId = plan.reasons.indexOf('nic_line_rate');
     this.cyclesPerWireBit = scenario.hz / spec.lineRateBps;
     this.departures = new Float64Array(spec.senderBufferFrames);
-    this.rings = pp.rxChannels.map((c) => (c >= 0 ? shared.rings[c]! : null));
+    this.rings = pp.rxChannels.map((c, q) => (c >= 0 && this.owned[q] === 1 ? shared.rings[c]! : null));
     this.rxSlot = new Uint32Array(spec.rxQueues);
     this.stageH = Array.from({ length: spec.rxQueues }, () => new Uint32Array(FRAMES_PER_STEP));
     this.stageTs = Array.from({ length: spec.rxQueues }, () => new Float64Array(FRAMES_PER_STEP));
@@ -265,10 +291,13 @@ export class NicActor implements Actor {
     } else {
       this.source = new PcapSource(t, spec, scenario.hz);
     }
-    this.partition = pp.poolCount > 0 ? new PoolPartition(this.pool, pp.poolBase, pp.poolCount) : null;
+    this.partition = nic.poolCount > 0 ? new PoolPartition(this.pool, nic.poolBase, nic.poolCount) : null;
     const my = workerOfActor(this.actorId);
     const wake = new Set<number>();
-    for (const c of pp.rxChannels) if (c >= 0) { const w = workerOfActor(plan.channels[c]!.consumerCore); if (w !== my) wake.add(w); }
+    for (const q of nic.queues) {
+      const c = pp.rxChannels[q]!;
+      if (c >= 0) { const w = workerOfActor(plan.channels[c]!.consumerCore); if (w !== my) wake.add(w); }
+    }
     this.wakeWorkers = [...wake].sort((a, b) => a - b);
     this.publish();
   }
@@ -284,11 +313,25 @@ export class NicActor implements Actor {
     return this.clock;
   }
 
+  /** HOT: put a frame arriving at `a` on the wire; returns when its last bit arrives. */
+  private transmit(a: number, frameBytes: number): number {
+    const start = a > this.lastDeparture ? a : this.lastDeparture;
+    const departure = start + (frameBytes + WIRE_OVERHEAD_BYTES) * 8 * this.cyclesPerWireBit;
+    this.lastDeparture = departure;
+    const cap = this.departures.length;
+    let tail = this.depHead + this.depCount;
+    if (tail >= cap) tail -= cap;
+    this.departures[tail] = departure;
+    this.depCount++;
+    return departure;
+  }
+
   /** Move staged frames into their rings; true when nothing is left staged. */
   private flushStages(): boolean {
     if (this.staged === 0) return true;
     let left = 0;
     for (let q = 0; q < this.stageH.length; q++) {
+      if (this.owned[q] === 0) continue;
       const head = this.stageHead[q]!;
       const n = this.stageTail[q]! - head;
       if (n === 0) continue;
@@ -333,12 +376,25 @@ export class NicActor implements Actor {
         this.depHead = this.depHead + 1 === cap ? 0 : this.depHead + 1;
         this.depCount--;
       }
-      st.generated[port]++;
-      st.generatedBytes[port] += frameBytes;
-      if (a >= this.warmupCycles) st.generatedInWindow[port]++;
+      const q = src.nextQueue();
+      const mine = this.owned[q] === 1;
       if (this.depCount >= cap) {
-        st.dropped++;
-        st.dropsByReason[this.lineDropId]++;
+        // The sender buffer is full: the wire cannot take the frame.
+        if (mine) {
+          st.generated[port]++;
+          st.generatedBytes[port] += frameBytes;
+          if (a >= this.warmupCycles) st.generatedInWindow[port]++;
+          st.dropped++;
+          st.dropsByReason[this.lineDropId]++;
+        }
+        src.advance();
+        made++;
+        continue;
+      }
+      if (!mine) {
+        // Another shard's frame: it still occupies the wire.
+        this.transmit(a, frameBytes);
+        this.seq++;
         src.advance();
         made++;
         continue;
@@ -347,24 +403,17 @@ export class NicActor implements Actor {
       if (h < 0) {
         // Every buffer of the partition is still in use somewhere downstream
         // (it is sized above what can be alive at once, so this is brief):
-        // wait, in wall-clock time only, for one to be freed. Undo the count:
-        // this frame is offered again on the next step.
-        st.generated[port]--;
-        st.generatedBytes[port] -= frameBytes;
-        if (a >= this.warmupCycles) st.generatedInWindow[port]--;
+        // wait, in wall-clock time only, for one to be freed. The frame is
+        // offered again on the next step.
         break;
       }
-      const start = a > this.lastDeparture ? a : this.lastDeparture;
-      const departure = start + (frameBytes + WIRE_OVERHEAD_BYTES) * 8 * this.cyclesPerWireBit;
-      this.lastDeparture = departure;
-      let tail = this.depHead + this.depCount;
-      if (tail >= cap) tail -= cap;
-      deps[tail] = departure;
-      this.depCount++;
-      const rxTs = Math.ceil(departure);
+      st.generated[port]++;
+      st.generatedBytes[port] += frameBytes;
+      if (a >= this.warmupCycles) st.generatedInWindow[port]++;
+      const rxTs = Math.ceil(this.transmit(a, frameBytes));
       // Allocated without a reset: every metadata field is written here.
       pool.dataOff[h] = HEADROOM_BYTES;
-      const q = src.fill(pool, h, this.seq);
+      src.fill(pool, h, this.seq);
       pool.ingressCycles[h] = rxTs;
       pool.seqNo[h] = this.seq++;
       pool.port[h] = port;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
-import { buildPlan, type Plan } from '../graph/plan.js';
+import { buildPlan, shardNics, type Plan } from '../graph/plan.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import { RECORD_SCHEMA, type LatencySummary, type ResultRecord } from '../metrics/record.js';
 import { findNfKind } from '../nf/catalog.js';
@@ -65,18 +65,20 @@ export function resolveThreads(requested: number | 'auto' | undefined, cores: nu
 
 export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<RunOutput> {
   const wallStart = process.hrtime.bigint();
-  const plan = buildPlan(s);
+  const basePlan = buildPlan(s);
   // Parse every pcap trace here, before any worker starts: a malformed file is
   // bad input (PcapError, exit 2), but thrown inside a worker it would reach
   // us as a plain Error (the structured clone drops the class) and read as a
   // failed run. The NIC actor reads the file again in its worker; parsing is
   // cheap next to replaying it.
   for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
-  const threads = resolveThreads(opts.threads ?? s.threads, plan.cores);
-  // Cores in contiguous blocks per worker; NICs with the first worker.
+  const threads = resolveThreads(opts.threads ?? s.threads, basePlan.cores);
+  // Cores in contiguous blocks per worker; each NIC shard with the consumers of its queues.
+  const workerOfCore = (c: number) => Math.floor((c * threads) / basePlan.cores);
+  const plan = shardNics(basePlan, s, workerOfCore);
   const workerOfActor: number[] = [];
-  for (let c = 0; c < plan.cores; c++) workerOfActor.push(Math.floor((c * threads) / plan.cores));
-  for (let p = 0; p < plan.ports.length; p++) workerOfActor.push(0);
+  for (let c = 0; c < plan.cores; c++) workerOfActor.push(workerOfCore(c));
+  for (const nic of plan.nics) workerOfActor.push(workerOfCore(plan.channels[plan.ports[nic.port]!.rxChannels[nic.queues[0]!]!]!.consumerCore));
 
   const flowBases: number[] = [];
   let flowCount = 0;
@@ -219,8 +221,8 @@ function experimentOnly(s: Scenario): unknown {
 function countInFlight(shared: SharedState, plan: Plan): number {
   let n = 0;
   const st = shared.pool.state;
-  for (const p of plan.ports) {
-    for (let h = p.poolBase; h < p.poolBase + p.poolCount; h++) if (Atomics.load(st, h) !== 0) n++;
+  for (const nic of plan.nics) {
+    for (let h = nic.poolBase; h < nic.poolBase + nic.poolCount; h++) if (Atomics.load(st, h) !== 0) n++;
   }
   return n;
 }
@@ -338,7 +340,8 @@ export function buildRecord(
       name: p.name,
       generated: generated[p.id]!,
       generatedBytes: generatedBytes[p.id]!,
-      lineRateDrops: actors.filter((a) => a.actorId === p.actor).reduce((acc, a) => acc + a.stats.dropsByReason[lineReason]!, 0),
+      lineRateDrops: plan.nics.filter((n) => n.port === p.id)
+        .reduce((acc, n) => acc + actors.filter((a) => a.actorId === n.actor).reduce((x, a) => x + a.stats.dropsByReason[lineReason]!, 0), 0),
       rxRingDrops: plan.inputs.filter((i) => i.kind === 'rx' && i.ref === p.id).reduce((acc, i) => acc + inputDrops[i.id]!, 0),
       txPackets: deliveredPackets[p.id]!,
       txBytes: deliveredBytes[p.id]!,

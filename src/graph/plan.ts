@@ -77,9 +77,22 @@ export interface TaskPlan {
 export interface PortPlan {
   id: number;
   name: string;
-  actor: number;
   /** channel id per RX queue (-1 when no task polls it, which validation forbids when traffic exists). */
   rxChannels: number[];
+}
+
+/**
+ * One NIC actor: it runs the port's whole arrival and wire model (cheap, and
+ * identical in every shard) but creates, counts and delivers only the frames
+ * of its own RX queues. A port is one shard until shardNics() splits it by
+ * the worker thread of the queues' consumers, so that frame creation runs
+ * beside the cores that take the frames; results do not depend on the split.
+ */
+export interface NicPlan {
+  id: number;
+  port: number;
+  queues: number[];
+  actor: number;
   poolBase: number;
   poolCount: number;
 }
@@ -99,8 +112,11 @@ export interface Plan {
   inputs: InputPlan[];
   channels: ChannelPlan[];
   ports: PortPlan[];
+  nics: NicPlan[];
   taps: TapPlan[];
   poolCapacity: number;
+  /** Packets that can be held at once outside the RX side (queues, stages, batches): part of every NIC partition. */
+  aliveShared: number;
   warnings: string[];
 }
 
@@ -162,7 +178,7 @@ export function buildPlan(s: Scenario): Plan {
   const channels: ChannelPlan[] = [];
   const tasks: TaskPlan[] = [];
   const ports: PortPlan[] = s.ports.map((p, i) => ({
-    id: i, name: p.name, actor: cores + i, rxChannels: Array.from({ length: p.rxQueues }, () => -1), poolBase: 0, poolCount: 0,
+    id: i, name: p.name, rxChannels: Array.from({ length: p.rxQueues }, () => -1),
   }));
 
   // One input per task; queue inputs are keyed by module id.
@@ -257,22 +273,12 @@ export function buildPlan(s: Scenario): Plan {
     if (m.task === -1) warnings.push(`module ${m.name} is not reachable from any task; it is not instantiated`);
   }
 
-  // Pool: every port gets a partition larger than every packet that can be
-  // held at once anywhere (rings, queues, stages, batches in flight), so the
-  // NIC always finds a free buffer and never waits on a core that may itself
-  // be waiting for the NIC.
-  let alive = 0;
-  for (const c of channels) alive += c.ringCapacity + (c.producer < cores ? STAGE_CAPACITY : 0);
-  for (const i of inputs) alive += i.capacity;
-  for (const t of tasks) alive += t.batch * (t.depth + 2);
-  let base = 0;
-  for (const p of ports) {
-    const spec = s.ports[p.id]!;
-    if (spec.traffic === null) continue;
-    p.poolCount = nextPow2(2 * (alive + spec.senderBufferFrames) + 1024);
-    p.poolBase = base;
-    base += p.poolCount;
-  }
+  // What can be held at once away from the RX side: queues, their rings and
+  // the producers' stages, batches in flight inside tasks.
+  let aliveShared = 0;
+  for (const c of channels) if (c.producer < cores) aliveShared += c.ringCapacity + STAGE_CAPACITY;
+  for (const i of inputs) if (i.kind === 'queue') aliveShared += i.capacity;
+  for (const t of tasks) aliveShared += t.batch * (t.depth + 2);
 
   const taps: TapPlan[] = s.taps.map((tp, i) => {
     const at = tp.at;
@@ -283,8 +289,48 @@ export function buildPlan(s: Scenario): Plan {
   });
 
   if (problems.length > 0) throw new PlanError(problems);
-  return {
-    cores, actors: cores + ports.length, reasons, modules, tasks, inputs, channels, ports, taps,
-    poolCapacity: Math.max(base, 1), warnings,
+  const plan: Plan = {
+    cores, actors: cores, reasons, modules, tasks, inputs, channels, ports, nics: [], taps,
+    poolCapacity: 1, aliveShared, warnings,
   };
+  return shardNics(plan, s, () => 0);
+}
+
+/**
+ * Split each port's NIC into one actor per worker thread that hosts a
+ * consumer of its RX queues (see NicPlan), give each its pool partition and
+ * make it the producer of its queues' rings. Returns a new plan.
+ */
+export function shardNics(base: Plan, s: Scenario, workerOfCore: (core: number) => number): Plan {
+  const channels = base.channels.map((c) => ({ ...c }));
+  const nics: NicPlan[] = [];
+  let poolBase = 0;
+  for (const port of base.ports) {
+    const spec = s.ports[port.id]!;
+    if (spec.traffic === null) continue;
+    const byWorker = new Map<number, number[]>();
+    port.rxChannels.forEach((ch, q) => {
+      if (ch < 0) return;
+      const w = workerOfCore(channels[ch]!.consumerCore);
+      const list = byWorker.get(w) ?? [];
+      list.push(q);
+      byWorker.set(w, list);
+    });
+    for (const w of [...byWorker.keys()].sort((a, b) => a - b)) {
+      const queues = byWorker.get(w)!;
+      const actor = base.cores + nics.length;
+      let alive = base.aliveShared + spec.senderBufferFrames;
+      for (const q of queues) {
+        const ch = channels[port.rxChannels[q]!]!;
+        ch.producer = actor;
+        alive += ch.ringCapacity + spec.rxRingSize;
+      }
+      // Larger than everything that can be held at once, so the NIC always
+      // finds a free buffer and never waits on a core that waits for it.
+      const poolCount = nextPow2(alive + 1024);
+      nics.push({ id: nics.length, port: port.id, queues, actor, poolBase, poolCount });
+      poolBase += poolCount;
+    }
+  }
+  return { ...base, channels, nics, actors: base.cores + nics.length, poolCapacity: Math.max(poolBase, 1) };
 }
