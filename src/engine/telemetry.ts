@@ -6,6 +6,7 @@
 
 export interface CoreTelemetry {
   core: number;
+  /** The core's clock: at or past the control point, or, for a core stalled on a full back-pressure queue, where the stall began. */
   clockCycles: number;
   busyCycles: number;
   delivered: number;
