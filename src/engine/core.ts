@@ -544,6 +544,8 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     st.dropped++;
     st.dropsByReason[reasonId]++;
     if (moduleId >= 0) st.moduleDrops[moduleId * this.reasonCount + reasonId]++;
+    const f = this.pool.flowId[h]!;
+    if (f < st.flowDropped.length) st.flowDropped[f]++;
     freePacket(this.pool, h);
   }
 
@@ -552,6 +554,8 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     st.dropped++;
     st.dropsByReason[reasonId]++;
     st.inputDrops[inputId]++;
+    const f = this.pool.flowId[h]!;
+    if (f < st.flowDropped.length) st.flowDropped[f]++;
     freePacket(this.pool, h);
   }
 
@@ -568,7 +572,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       st.latency.record(t - pool.ingressCycles[h]!);
     }
     const f = pool.flowId[h]!;
-    if (f !== NO_FLOW && f < st.flowDelivered.length) st.flowDelivered[f]++;
+    if (f < st.flowDelivered.length) st.flowDelivered[f]++; // NO_FLOW (pcap) is out of range
     if (sinkIndex < this.portCount) {
       const tap = this.taps.txTap(sinkIndex);
       if (tap >= 0) this.taps.record(tap, this.coreId, pool, h, t);

@@ -60,6 +60,8 @@ interface TrafficSource {
   nextFrameBytes(): number;
   /** RX queue the next frame will be steered to (RSS). */
   nextQueue(): number;
+  /** Global flow id of the next frame (NO_FLOW for pcap replay). */
+  nextFlow(): number;
   /** Describe or write the next frame into buffer h: lenBytes, flowId, flowHash (and bytes or the NEEDS_BYTES marker). */
   fill(pool: PacketPool, h: number, seq: number): void;
   /** Move on to the following frame. */
@@ -117,6 +119,10 @@ class GeneratorSource implements TrafficSource {
    */
   nextQueue(): number {
     return this.queueOfFlow[this.flowCursor]!;
+  }
+
+  nextFlow(): number {
+    return this.flowBase + this.flowCursor;
   }
 
   fill(pool: PacketPool, h: number, _seq: number): void {
@@ -194,6 +200,10 @@ class PcapSource implements TrafficSource {
 
   nextQueue(): number {
     return rssQueue(this.hashOf(this.i), this.port.rxQueues);
+  }
+
+  nextFlow(): number {
+    return NO_FLOW;
   }
 
   fill(pool: PacketPool, h: number, _seq: number): void {
@@ -386,6 +396,8 @@ export class NicActor implements Actor {
           if (a >= this.warmupCycles) st.generatedInWindow[port]++;
           st.dropped++;
           st.dropsByReason[this.lineDropId]++;
+          const f = src.nextFlow();
+          if (f < st.flowGenerated.length) { st.flowGenerated[f]++; st.flowDropped[f]++; }
         }
         src.advance();
         made++;
@@ -414,6 +426,8 @@ export class NicActor implements Actor {
       // Allocated without a reset: every metadata field is written here.
       pool.dataOff[h] = HEADROOM_BYTES;
       src.fill(pool, h, this.seq);
+      const flow = pool.flowId[h]!;
+      if (flow < st.flowGenerated.length) st.flowGenerated[flow]++;
       pool.ingressCycles[h] = rxTs;
       pool.seqNo[h] = this.seq++;
       pool.port[h] = port;

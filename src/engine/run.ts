@@ -19,6 +19,8 @@ import type { Scenario } from '../scenario/types.js';
 import { readPcapFile } from '../traffic/pcap.js';
 import { WIRE_OVERHEAD_BYTES } from '../util/units.js';
 import { EMU_VERSION } from '../version.js';
+import { flowKeyString } from '../traffic/flows.js';
+import { NicActor } from './nic.js';
 import type { HostMessage, HostResult, HostTask } from './host.js';
 import { EPOCH, SNAPSHOT, SharedState } from './shared.js';
 import { ABORTED_MESSAGE } from './host.js';
@@ -241,6 +243,9 @@ function summarize(h: LatencyHistogram, hz: number): LatencySummary {
   };
 }
 
+/** Flows listed one by one in a record; beyond this only the summary is kept. */
+export const MAX_FLOWS_LISTED = 1024;
+
 export function buildRecord(
   s: Scenario,
   plan: Plan,
@@ -249,6 +254,14 @@ export function buildRecord(
   epochs: number,
   taps: { file: string; records: number; truncated: number }[],
 ): ResultRecord {
+  const totalFlows = s.ports.reduce((n, p) => n + (p.traffic?.kind === 'generator' ? p.traffic.flows : 0), 0);
+  const flowKeys: string[] = [];
+  if (totalFlows <= MAX_FLOWS_LISTED) {
+    s.ports.forEach((p, i) => {
+      const fs = NicActor.flowsFor(p, s.seed, i);
+      if (fs !== null) for (let f = 0; f < fs.count; f++) flowKeys.push(`${p.name} ${flowKeyString(fs, f)}`);
+    });
+  }
   // Add up per-actor counters in actor-id order, whatever worker ran them.
   const actors = results.flatMap((r) => r.actors).sort((a, b) => a.actorId - b.actorId);
   const R = plan.reasons.length;
@@ -277,6 +290,8 @@ export function buildRecord(
   const generatedBytes = sum((a) => a.stats.generatedBytes, P);
   const flowLen = actors[0]?.stats.flowDelivered.length ?? 0;
   const flowDelivered = sum((a) => a.stats.flowDelivered, flowLen);
+  const flowGenerated = sum((a) => a.stats.flowGenerated, flowLen);
+  const flowDropped = sum((a) => a.stats.flowDropped, flowLen);
   const latency = new LatencyHistogram({ significantDigits: 3 });
   let delivered = 0, dropped = 0, windowDelivered = 0, windowBytes = 0;
   for (const a of actors) {
@@ -383,6 +398,15 @@ export function buildRecord(
       deliveredMin: flowLen > 0 ? fmin : 0,
       deliveredMax: fmax,
       jainFairness: flowLen > 0 && fsq > 0 ? (fsum * fsum) / (flowLen * fsq) : null,
+      list: flowLen <= MAX_FLOWS_LISTED
+        ? Array.from({ length: flowLen }, (_, f) => ({
+          id: f,
+          key: flowKeys[f]!,
+          generated: flowGenerated[f]!,
+          delivered: flowDelivered[f]!,
+          dropped: flowDropped[f]!,
+        }))
+        : null,
     },
     taps,
   };

@@ -27,8 +27,10 @@ export class ActorStats {
   /** Delivered packets/bytes per TX port (index = port) and per sink (index = ports + module id). */
   readonly deliveredPackets: Float64Array;
   readonly deliveredBytes: Float64Array;
-  /** Per flow: delivered packets (all time). */
+  /** Per flow (global flow id): packets generated, delivered, dropped (all time). */
+  readonly flowGenerated: Float64Array;
   readonly flowDelivered: Float64Array;
+  readonly flowDropped: Float64Array;
   /** Per port, NIC side: generated frames and line-rate drops. */
   readonly generated: Float64Array;
   readonly generatedInWindow: Float64Array;
@@ -57,7 +59,9 @@ export class ActorStats {
     this.inputDrops = new Float64Array(plan.inputs.length);
     this.deliveredPackets = new Float64Array(plan.ports.length + m);
     this.deliveredBytes = new Float64Array(plan.ports.length + m);
+    this.flowGenerated = new Float64Array(flowCount);
     this.flowDelivered = new Float64Array(flowCount);
+    this.flowDropped = new Float64Array(flowCount);
     this.generated = new Float64Array(plan.ports.length);
     this.generatedInWindow = new Float64Array(plan.ports.length);
     this.generatedBytes = new Float64Array(plan.ports.length);
@@ -70,7 +74,7 @@ export interface ActorStatsSnapshot {
   dropsByReason: Float64Array; moduleDrops: Float64Array; modulePackets: Float64Array; moduleBatches: Float64Array;
   moduleCycles: Float64Array; taskPackets: Float64Array; taskBatches: Float64Array; taskCycles: Float64Array;
   taskStallCycles: Float64Array; inputDrops: Float64Array; deliveredPackets: Float64Array; deliveredBytes: Float64Array;
-  flowDelivered: Float64Array; generated: Float64Array; generatedInWindow: Float64Array; generatedBytes: Float64Array;
+  flowGenerated: Float64Array; flowDelivered: Float64Array; flowDropped: Float64Array; generated: Float64Array; generatedInWindow: Float64Array; generatedBytes: Float64Array;
   busyCycles: number; stallCycles: number; delivered: number; dropped: number; windowDelivered: number; windowDeliveredBytes: number;
   latency: ReturnType<LatencyHistogram['toJSON']>;
 }
@@ -80,7 +84,7 @@ export function snapshotStats(s: ActorStats): ActorStatsSnapshot {
     dropsByReason: s.dropsByReason, moduleDrops: s.moduleDrops, modulePackets: s.modulePackets, moduleBatches: s.moduleBatches,
     moduleCycles: s.moduleCycles, taskPackets: s.taskPackets, taskBatches: s.taskBatches, taskCycles: s.taskCycles,
     taskStallCycles: s.taskStallCycles, inputDrops: s.inputDrops, deliveredPackets: s.deliveredPackets, deliveredBytes: s.deliveredBytes,
-    flowDelivered: s.flowDelivered, generated: s.generated, generatedInWindow: s.generatedInWindow, generatedBytes: s.generatedBytes,
+    flowGenerated: s.flowGenerated, flowDelivered: s.flowDelivered, flowDropped: s.flowDropped, generated: s.generated, generatedInWindow: s.generatedInWindow, generatedBytes: s.generatedBytes,
     busyCycles: s.busyCycles, stallCycles: s.stallCycles, delivered: s.delivered, dropped: s.dropped,
     windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency.toJSON(),
   };

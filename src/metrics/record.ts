@@ -74,7 +74,13 @@ export interface ResultRecord {
     drops: Record<string, number>;
     counters: Record<string, number>;
   }[];
-  flows: { count: number; deliveredMin: number; deliveredMax: number; jainFairness: number | null };
+  flows: {
+    count: number;
+    deliveredMin: number;
+    deliveredMax: number;
+    jainFairness: number | null;
+    list: { id: number; key: string; generated: number; delivered: number; dropped: number }[] | null;
+  };
   taps: { file: string; records: number; truncated: number }[];
 }
 

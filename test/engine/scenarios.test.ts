@@ -27,8 +27,14 @@ describe('shipped scenarios', () => {
       expect(droppedByReason).toBe(t.dropped);
       expect(t.generated).toBe(t.delivered + t.dropped + t.inFlight);
       expect(t.conserved).toBe(true);
-      // Per-port and per-task views agree with the totals.
+      // Per-port and per-flow views agree with the totals.
       expect(record.ports.reduce((a, p) => a + p.generated, 0)).toBe(t.generated);
+      const flows = record.flows.list!;
+      expect(flows.length).toBe(record.flows.count);
+      expect(flows.reduce((a, f) => a + f.generated, 0)).toBe(t.generated);
+      expect(flows.reduce((a, f) => a + f.delivered, 0)).toBe(t.delivered);
+      expect(flows.reduce((a, f) => a + f.dropped, 0)).toBe(t.dropped);
+      for (const f of flows) expect(f.generated).toBeGreaterThanOrEqual(f.delivered + f.dropped);
     });
   }
 });
