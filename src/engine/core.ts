@@ -537,6 +537,17 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.extraCycles += cycles;
   }
 
+  readPacket(_h: number, _offsetBytes: number, _sizeBytes: number): number {
+    // Priced by the hardware model once it is installed; free until then.
+    return 0;
+  }
+
+  writePacket(h: number, _offsetBytes: number, _sizeBytes: number): number {
+    // The coherence model needs to know who last wrote the frame.
+    this.pool.lastWriterCore[h] = this.coreId;
+    return 0;
+  }
+
   // ------------------------------------------------------- accounting
 
   private dropPacket(h: number, reasonId: number, moduleId: number): void {

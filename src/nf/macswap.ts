@@ -26,13 +26,14 @@ class MacSwap implements NfInstance {
         ctx.drop(h, this.truncatedId);
         continue;
       }
+      ctx.readPacket(h, 0, 12);
+      ctx.writePacket(h, 0, 12);
       const off = pool.frameOffset(h);
       for (let b = 0; b < 6; b++) {
         const t = bytes[off + b]!;
         bytes[off + b] = bytes[off + 6 + b]!;
         bytes[off + 6 + b] = t;
       }
-      pool.lastWriterCore[h] = ctx.coreId;
       ctx.emit(0, h);
     }
   }

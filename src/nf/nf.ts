@@ -32,10 +32,13 @@ export interface NfCost {
 export const ZERO_COST: NfCost = Object.freeze({ cyclesPerBatch: 0, cyclesPerPacket: 0, cyclesPerByte: 0 });
 
 /**
- * Memory references priced by the hardware model. Addresses are simulated
- * addresses handed out by NfEnv.allocRegion (NF state) or PacketContext
- * (packet buffers). Returns the cycles the access costs beyond the compute the
- * NF declares. HOT.
+ * Memory references to NF state, priced by the hardware model. Addresses are
+ * simulated addresses inside regions from NfEnv.allocRegion. Each call returns
+ * the cycles the access costs beyond the compute the NF declares, and the
+ * engine has already added them to the module's charge: an NF must NOT pass
+ * them to chargeCycles again (the return value is for NFs that want to know).
+ * Declare the accesses the real data structure would make: a hash-table probe
+ * reads the bucket it probes, a trie walk reads each node it visits. HOT.
  */
 export interface MemoryModel {
   read(addr: number, sizeBytes: number): number;
@@ -64,6 +67,15 @@ export interface NfContext {
   drop(h: number, reasonId: number): void;
   /** Add data-dependent compute cycles (e.g. extra hash-table probes). */
   chargeCycles(cycles: number): void;
+  /**
+   * Declare that the NF reads `sizeBytes` of packet h's frame at
+   * `offsetBytes` from the frame start (e.g. 0..34 to parse Ethernet + IPv4).
+   * Packet lines may have been written by another core, which the hardware
+   * model prices (coherence transfer); charged automatically like mem.read.
+   */
+  readPacket(h: number, offsetBytes: number, sizeBytes: number): number;
+  /** Declare that the NF wrote `sizeBytes` of packet h's frame at `offsetBytes` (header rewrite, VLAN push, payload encryption). */
+  writePacket(h: number, offsetBytes: number, sizeBytes: number): number;
 }
 
 /** Cold-path environment for create(). */

@@ -4,7 +4,6 @@
  * dropped (by reason) and the cycles charged through the context.
  */
 import type { AnyNfKind, NfContext, NfEnv } from '../../src/nf/nf.js';
-import { FREE_MEMORY } from '../../src/nf/nf.js';
 import { PacketPool, PoolPartition } from '../../src/packet/pool.js';
 import { Problems } from '../../src/util/config-check.js';
 
@@ -15,17 +14,28 @@ export interface HarnessResult {
   pool: PacketPool;
   handles: number[];
   counters: Float64Array;
+  /** Memory references the NF declared (state, then packet data). */
+  memReads: { addr: number; size: number }[];
+  memWrites: { addr: number; size: number }[];
+  pktReads: { h: number; off: number; size: number }[];
+  pktWrites: { h: number; off: number; size: number }[];
 }
 
+/**
+ * Build the NF from a raw config (as in a scenario file), feed `frames` as one
+ * batch, and report everything observable. Use `createNf` + `runBatch` to
+ * feed several batches to the same instance (stateful NFs).
+ */
 export function runNf(kind: AnyNfKind, rawConfig: unknown, frames: Uint8Array[]): HarnessResult {
   const p = new Problems();
   const config = kind.checkConfig(rawConfig, 'config', p);
   p.throwIfAny(`${kind.name} config`);
   const reasons = [...kind.dropReasons];
+  let nextRegion = 0x10000;
   const env: NfEnv = {
     moduleName: 'nf', coreId: 3, hz: 2.6e9, seed: 1,
     dropReason: (name) => { const i = reasons.indexOf(name); if (i < 0) throw new Error(`undeclared ${name}`); return i; },
-    allocRegion: () => 0x1000,
+    allocRegion: (_label, sizeBytes) => { const base = nextRegion; nextRegion += Math.ceil(sizeBytes / 4096) * 4096 + 4096; return base; },
     counterIndex: (name) => kind.counters.indexOf(name),
   };
   const nf = kind.create(config, env);
@@ -41,15 +51,25 @@ export function runNf(kind: AnyNfKind, rawConfig: unknown, frames: Uint8Array[])
   const gates: number[][] = Array.from({ length: kind.outputGates(config) }, () => []);
   const drops: { h: number; reason: string }[] = [];
   let charged = 0;
+  const memReads: { addr: number; size: number }[] = [];
+  const memWrites: { addr: number; size: number }[] = [];
+  const pktReads: { h: number; off: number; size: number }[] = [];
+  const pktWrites: { h: number; off: number; size: number }[] = [];
   const ctx: NfContext = {
-    pool, coreId: 3, nowCycles: 0, mem: FREE_MEMORY,
+    pool, coreId: 3, nowCycles: 0,
+    mem: {
+      read: (addr, size) => { memReads.push({ addr, size }); return 0; },
+      write: (addr, size) => { memWrites.push({ addr, size }); return 0; },
+    },
     emit: (g, h) => { gates[g]!.push(h); },
     emitAll: (g, hs, n) => { for (let i = 0; i < n; i++) gates[g]!.push(hs[i]!); },
     drop: (h, r) => { drops.push({ h, reason: reasons[r]! }); },
     chargeCycles: (c) => { charged += c; },
+    readPacket: (h, off, size) => { pktReads.push({ h, off, size }); return 0; },
+    writePacket: (h, off, size) => { pktWrites.push({ h, off, size }); pool.lastWriterCore[h] = 3; return 0; },
   };
   nf.process(ctx, Uint32Array.from(handles), handles.length);
-  return { gates, drops, chargedCycles: charged, pool, handles, counters: nf.counters };
+  return { gates, drops, chargedCycles: charged, pool, handles, counters: nf.counters, memReads, memWrites, pktReads, pktWrites };
 }
 
 export function frameBytes(pool: PacketPool, h: number): number[] {
