@@ -38,7 +38,7 @@ describe('macswap', () => {
     const f = frame(64);
     const r = runNf(macSwapKind, {}, [f]);
     expect(r.gates[0]).toEqual([r.handles[0]]);
-    const out = frameBytes(r.pool, r.handles[0]!);
+    const out = frameBytes(r, r.handles[0]!);
     expect(out.slice(0, 6)).toEqual(Array.from(f.subarray(6, 12)));
     expect(out.slice(6, 12)).toEqual(Array.from(f.subarray(0, 6)));
     expect(out.slice(12)).toEqual(Array.from(f.subarray(12)));
@@ -56,7 +56,7 @@ describe('synthetic', () => {
   it('forwards the whole batch unchanged and declares exactly its configured cost', () => {
     const r = runNf(syntheticKind, { cyclesPerBatch: 1000, cyclesPerPacket: 50, cyclesPerByte: 0.5 }, [frame(64), frame(100)]);
     expect(r.gates[0]).toEqual(r.handles);
-    expect(frameBytes(r.pool, r.handles[1]!)).toEqual(Array.from(frame(100)));
+    expect(frameBytes(r, r.handles[1]!)).toEqual(Array.from(frame(100)));
     expect(r.chargedCycles).toBe(0);
     const inst = syntheticKind.create({ cyclesPerBatch: 1000, cyclesPerPacket: 50, cyclesPerByte: 0.5 }, {} as never);
     expect(inst.cost).toEqual({ cyclesPerBatch: 1000, cyclesPerPacket: 50, cyclesPerByte: 0.5 });
