@@ -4,12 +4,13 @@
  */
 import type { AnyNfKind } from './nf.js';
 import { faultKind } from './fault.js';
+import { hashSplitKind } from './hashsplit.js';
 import { macSwapKind } from './macswap.js';
 import { queueKind } from './queue.js';
 import { sinkKind } from './sink.js';
 import { syntheticKind } from './synthetic.js';
 
-export const NF_KINDS: readonly AnyNfKind[] = [faultKind, macSwapKind, queueKind, sinkKind, syntheticKind];
+export const NF_KINDS: readonly AnyNfKind[] = [faultKind, hashSplitKind, macSwapKind, queueKind, sinkKind, syntheticKind];
 
 export function findNfKind(name: string): AnyNfKind | undefined {
   for (const k of NF_KINDS) if (k.name === name) return k;
