@@ -1,0 +1,78 @@
+/**
+ * Runs an experiment's points one after another (each point uses every host
+ * thread it is given) and assembles the output: a versioned JSON document,
+ * CSV rows, and the summary tables and plots.
+ */
+import { runScenario } from '../engine/run.js';
+import type { ResultRecord } from '../metrics/record.js';
+import { NF_KINDS } from '../nf/catalog.js';
+import { validateScenario } from '../scenario/validate.js';
+import { EMU_VERSION } from '../version.js';
+import type { Experiment, ExperimentParams, ExperimentSummary, PointResult } from './experiment.js';
+
+export const EXPERIMENT_SCHEMA = 'emu.experiment/1';
+
+export interface ExperimentOutput {
+  schema: typeof EXPERIMENT_SCHEMA;
+  emuVersion: string;
+  experiment: string;
+  params: ExperimentParams;
+  points: { label: string; coords: Record<string, string | number>; record: ResultRecord }[];
+  summary: ExperimentSummary;
+}
+
+export interface ExperimentRunOptions {
+  threads?: number | 'auto';
+  /** Called before each point with its index, the number of points and its label. */
+  onPoint?: (i: number, n: number, label: string) => void;
+  /** Fraction of the current point's virtual time done. */
+  onProgress?: (fraction: number) => void;
+}
+
+export async function runExperiment(exp: Experiment, params: ExperimentParams, opts: ExperimentRunOptions = {}): Promise<{ output: ExperimentOutput; wallSeconds: number }> {
+  const t0 = process.hrtime.bigint();
+  const points = exp.points(params);
+  const results: PointResult[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i]!;
+    opts.onPoint?.(i, points.length, point.label);
+    const scenario = validateScenario(point.scenario, { kinds: NF_KINDS, baseDir: null });
+    const runOpts: Parameters<typeof runScenario>[1] = {};
+    if (opts.threads !== undefined) runOpts.threads = opts.threads;
+    if (opts.onProgress) runOpts.onProgress = opts.onProgress;
+    const { record } = await runScenario(scenario, runOpts);
+    results.push({ point, record });
+  }
+  const summary = exp.summarize(results, params);
+  const output: ExperimentOutput = {
+    schema: EXPERIMENT_SCHEMA,
+    emuVersion: EMU_VERSION,
+    experiment: exp.name,
+    params,
+    points: results.map((r) => ({ label: r.point.label, coords: r.point.coords, record: r.record })),
+    summary,
+  };
+  return { output, wallSeconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+/** One CSV row per point: its coordinates, then throughput and latency, then cycles per packet of each module kind. */
+export function experimentCsv(out: ExperimentOutput): string {
+  const coordKeys = [...new Set(out.points.flatMap((p) => Object.keys(p.coords)))];
+  const kinds = [...new Set(out.points.flatMap((p) => p.record.modules.filter((m) => m.kind !== 'queue' && m.packets > 0).map((m) => m.kind)))];
+  const header = ['label', ...coordKeys, 'delivered_mpps', 'data_gbps', 'wire_gbps', 'p50_ns', 'p99_ns', 'dropped', ...kinds.map((k) => `${k}_cycles_per_packet`)];
+  const esc = (v: unknown) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = out.points.map((p) => {
+    const r = p.record;
+    const perKind = kinds.map((k) => {
+      const ms = r.modules.filter((m) => m.kind === k && m.packets > 0);
+      const cycles = ms.reduce((a, m) => a + m.cycles, 0);
+      const packets = ms.reduce((a, m) => a + m.packets, 0);
+      return packets > 0 ? cycles / packets : null;
+    });
+    return [p.label, ...coordKeys.map((k) => p.coords[k]), r.throughput.deliveredMpps, r.throughput.dataGbps, r.throughput.wireGbps, r.latency.p50Ns, r.latency.p99Ns, r.totals.dropped, ...perKind];
+  });
+  return [header, ...rows].map((row) => row.map(esc).join(',')).join('\n') + '\n';
+}
