@@ -23,6 +23,7 @@ import { buildPlan } from '../graph/plan.js';
 import { EMU_VERSION } from '../version.js';
 import { Progress } from './progress.js';
 import { renderRunSummary, renderNfList } from './render.js';
+import { addScenarioCommand, UsageError } from './scenario-cmd.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
@@ -110,6 +111,8 @@ export function createProgram(io: CliIo): Command {
       io.out.write(`${file}: ok (${s.modules.length} modules, ${s.tasks.length} tasks on ${s.machine.cores} cores, ${plan.channels.length} rings)\n`);
     });
 
+  addScenarioCommand(program, io, parseSeed, parseThreads);
+
   const nf = program.command('nf').description('network functions');
   nf.command('list')
     .description('list the NF kinds with their gates, drop reasons and counters')
@@ -143,7 +146,7 @@ export function exitCodeFor(e: unknown, io: CliIo): number {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
     return EXIT_BAD_INPUT;
   }
-  if (e instanceof ConfigError || e instanceof PlanError || e instanceof PcapError) {
+  if (e instanceof ConfigError || e instanceof PlanError || e instanceof PcapError || e instanceof UsageError) {
     io.err.write(`emu: ${e.message}\n`);
     return EXIT_BAD_INPUT;
   }

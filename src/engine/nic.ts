@@ -316,7 +316,9 @@ export class NicActor implements Actor {
   static flowsFor(spec: PortSpec, seed: number, portIndex: number): FlowSet | null {
     const t = spec.traffic;
     if (t === null || t.kind !== 'generator') return null;
-    return makeRandomFlows(t.flows, new Prng(seed).fork(1000 + portIndex).fork(1), { proto: t.proto });
+    const opts: Parameters<typeof makeRandomFlows>[2] = { proto: t.proto, srcNet: [...t.srcNet], dstNet: [...t.dstNet] };
+    if (t.dstHosts !== null) opts.dstHosts = t.dstHosts;
+    return makeRandomFlows(t.flows, new Prng(seed).fork(1000 + portIndex).fork(1), opts);
   }
 
   clockCycles(): number {

@@ -73,6 +73,8 @@ export interface ResultRecord {
     cyclesPerPacket: number | null;
     drops: Record<string, number>;
     counters: Record<string, number>;
+    /** Cycles of `cycles` spent stalled on each memory level (with a hardware model). */
+    memory?: Record<string, number>;
   }[];
   flows: {
     count: number;

@@ -35,7 +35,7 @@ export const IMIX: readonly FrameSizeWeight[] = Object.freeze(
   Array.from(IMIX_SIMPLE.frameBytes, (bytes, i) => Object.freeze({ bytes, weight: IMIX_SIMPLE.weights[i]! })),
 );
 
-const GENERATOR_KEYS = ['flows', 'proto', 'frameSize', 'frameSizes', 'rate', 'arrivals', 'start'] as const;
+const GENERATOR_KEYS = ['flows', 'proto', 'frameSize', 'frameSizes', 'rate', 'arrivals', 'start', 'srcNet', 'dstNet', 'dstHosts'] as const;
 const PCAP_KEYS = ['pcap', 'timing', 'loop'] as const;
 const FRAME_BYTES_OPTS = { min: MIN_FRAME_BYTES, max: MAX_FRAME_BYTES };
 
@@ -72,7 +72,33 @@ function checkGenerator(p: Problems, obj: Record<string, unknown>, path: string,
   if (obj['start'] !== undefined && startCycles >= ctx.durationCycles) {
     p.add(startPath, obj['start'], `a start time before the end of the run (duration is ${ctx.durationText})`);
   }
-  return { kind: 'generator', flows, proto, sizes, rate, arrivals, startCycles };
+  const srcNet = readPrefix(p, obj, 'srcNet', path, '10.0.0.0/8');
+  const dstNet = readPrefix(p, obj, 'dstNet', path, '192.168.0.0/16');
+  let dstHosts: number | null = null;
+  if (obj['dstHosts'] !== undefined) {
+    const hosts = 2 ** (32 - dstNet[1]);
+    const usable = hosts > 2 ? hosts - 2 : hosts;
+    dstHosts = readInt(p, obj, 'dstHosts', path, { min: 1, max: usable });
+  }
+  return { kind: 'generator', flows, proto, sizes, rate, arrivals, startCycles, srcNet, dstNet, dstHosts };
+}
+
+/** An IPv4 prefix like "10.0.0.0/8" with no host bits set, as [base, length]. */
+function readPrefix(p: Problems, obj: Record<string, unknown>, key: string, path: string, fallback: string): [number, number] {
+  const text = readString(p, obj, key, path, { default: fallback });
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const len = m ? Number(m[5]) : -1;
+  if (!m || octets.some((o) => o > 255) || len > 32) {
+    p.add(joinPath(path, key), text, 'an IPv4 prefix like "10.0.0.0/8"');
+    return key === 'srcNet' ? [0x0a000000, 8] : [0xc0a80000, 16];
+  }
+  const base = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+  if (len < 32 && base % 2 ** (32 - len) !== 0) {
+    p.add(joinPath(path, key), text, `a prefix with no host bits set (e.g. the network address of ${text})`);
+    return key === 'srcNet' ? [0x0a000000, 8] : [0xc0a80000, 16];
+  }
+  return [base, len];
 }
 
 function readFrameSizes(p: Problems, obj: Record<string, unknown>, path: string): FrameSizeWeight[] {

@@ -84,6 +84,11 @@ export interface GeneratorSpec {
   arrivals: 'constant' | 'poisson';
   /** When the first frame may be sent; default 0, < durationCycles. */
   startCycles: number;
+  /** Source and destination prefixes of the random flows ([base, length]); defaults 10.0.0.0/8 and 192.168.0.0/16. */
+  srcNet: [number, number];
+  dstNet: [number, number];
+  /** When set, flow i goes to the (i mod dstHosts)-th host of dstNet (routable destinations); null: random. */
+  dstHosts: number | null;
 }
 
 export interface PcapSpec {

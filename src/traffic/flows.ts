@@ -37,6 +37,12 @@ export interface RandomFlowOptions {
   /** [base address as uint32, prefix length]; host bits of base must be 0. */
   srcNet?: [number, number];
   dstNet?: [number, number];
+  /**
+   * When set, flow i goes to the (i mod dstHosts)-th host address of dstNet
+   * instead of a random one (its source and ports stay random): destinations
+   * a routing table can be filled with, e.g. the first N hosts of a prefix.
+   */
+  dstHosts?: number;
 }
 
 export const DEFAULT_SRC_NET: readonly [number, number] = [0x0a000000, 8]; // 10.0.0.0/8
@@ -97,6 +103,10 @@ export function makeRandomFlows(count: number, prng: Prng, opts: RandomFlowOptio
   }
   const src = resolveNet(opts.srcNet ?? DEFAULT_SRC_NET, 'opts.srcNet', problems);
   const dst = resolveNet(opts.dstNet ?? DEFAULT_DST_NET, 'opts.dstNet', problems);
+  const dstHosts = opts.dstHosts;
+  if (dstHosts !== undefined && (!Number.isInteger(dstHosts) || dstHosts < 1 || dstHosts > dst.hostCount)) {
+    problems.push(`opts.dstHosts must be an integer in 1..${dst.hostCount} (the host addresses of opts.dstNet), got ${dstHosts}`);
+  }
   if (problems.length === 0) {
     const space = src.hostCount * dst.hostCount * PORT_SPAN * PORT_SPAN * (protoOpt === 'mixed' ? 2 : 1);
     // Rejection sampling needs head-room; half the space keeps the expected
@@ -127,7 +137,9 @@ export function makeRandomFlows(count: number, prng: Prng, opts: RandomFlowOptio
   for (let i = 0; i < count; i++) {
     for (;;) {
       const s = (src.base + src.firstHost + prng.nextInt(src.hostCount)) >>> 0;
-      const d = (dst.base + dst.firstHost + prng.nextInt(dst.hostCount)) >>> 0;
+      const drawn = prng.nextInt(dst.hostCount);
+      // The draw is made either way, so dstHosts changes only the destinations.
+      const d = (dst.base + dst.firstHost + (dstHosts === undefined ? drawn : i % dstHosts)) >>> 0;
       const sp = PORT_MIN + prng.nextInt(PORT_SPAN);
       const dp = PORT_MIN + prng.nextInt(PORT_SPAN);
       const pr = protoOpt === 'mixed' ? (prng.nextInt(2) === 0 ? PROTO_UDP : PROTO_TCP) : fixedProto;

@@ -1,0 +1,136 @@
+/**
+ * `emu scenario list | show NAME | run NAME` and the shorthand
+ * `emu scenario NAME`: the experiments shipped with emu.
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
+import { EXPERIMENTS, findExperiment } from '../experiments/catalog.js';
+import type { Experiment, ExperimentParams } from '../experiments/experiment.js';
+import { experimentCsv, runExperiment, type ExperimentOutput } from '../experiments/run.js';
+import { renderHtmlReport } from '../report/html.js';
+import { renderTable } from '../report/table.js';
+import { parseDurationSeconds } from '../util/units.js';
+import { Progress } from './progress.js';
+import type { CliIo } from './main.js';
+
+export class UsageError extends Error {}
+
+function parseWindow(v: string): string {
+  const s = parseDurationSeconds(v);
+  if (s === null || !(s > 0)) throw new InvalidArgumentError(`expected a duration like 1ms or 500us, got "${v}"`);
+  return v;
+}
+
+function parseList(v: string): number[] {
+  const items = v.split(',').map((x) => x.trim());
+  const out = items.map(Number);
+  if (items.length === 0 || out.some((n) => !Number.isInteger(n) || n <= 0)) throw new InvalidArgumentError(`expected a comma-separated list of positive integers, got "${v}"`);
+  return out;
+}
+
+interface RunFlags {
+  json?: boolean; out?: string; csv?: string; report?: string; window?: string; warmup?: string;
+  seed?: number; threads?: number | 'auto'; frames?: number[]; sizes?: number[]; quiet?: boolean;
+}
+
+function describe(e: Experiment): string {
+  const lines = [`${e.name}: ${e.title}`, '', e.description, '', 'parameters:'];
+  for (const p of e.parameters) lines.push(`  --${p.name.padEnd(10)} ${p.help} (default ${p.default})`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function reportOf(out: ExperimentOutput, title: string): string {
+  return renderHtmlReport({
+    title,
+    subtitle: `emu scenario ${out.experiment}`,
+    meta: [
+      { label: 'experiment', value: out.experiment },
+      { label: 'seed', value: String(out.params.seed) },
+      { label: 'measurement window', value: String(out.params.window) },
+      { label: 'emu', value: out.emuVersion },
+    ],
+    sections: [
+      { heading: 'Results', text: out.summary.notes.join('\n\n'), plots: out.summary.plots, tables: out.summary.tables },
+    ],
+    data: out,
+  });
+}
+
+async function runNamed(io: CliIo, name: string, flags: RunFlags): Promise<void> {
+  const exp = findExperiment(name);
+  if (!exp) throw new UsageError(`unknown scenario "${name}"; expected one of: ${EXPERIMENTS.map((e) => e.name).join(', ')} (emu scenario list)`);
+  const params: ExperimentParams = exp.defaults();
+  if (flags.window !== undefined) params.window = flags.window;
+  if (flags.warmup !== undefined) params.warmup = flags.warmup;
+  if (flags.seed !== undefined) params.seed = flags.seed;
+  if (flags.frames !== undefined) params['frames'] = flags.frames;
+  if (flags.sizes !== undefined) params['sizes'] = flags.sizes;
+  const showProgress = !flags.quiet && io.err.isTTY === true;
+  const progress = showProgress ? new Progress(io.err as never, { label: name }) : null;
+  let pointIndex = 0;
+  let pointCount = 1;
+  const { output, wallSeconds } = await runExperiment(exp, params, {
+    // Experiments use every host core by default: one worker per emulated core would be dozens of threads.
+    threads: flags.threads ?? Math.max(1, availableParallelism()),
+    onPoint: (i, n, label) => {
+      pointIndex = i;
+      pointCount = n;
+      if (!showProgress && !flags.quiet && !flags.json) io.err.write(`[${i + 1}/${n}] ${label}\n`);
+      progress?.update(i / n, label);
+    },
+    onProgress: (f) => progress?.update((pointIndex + f) / pointCount),
+  });
+  progress?.done(`${wallSeconds.toFixed(1)} s wall`);
+  if (flags.out) writeFileSync(flags.out, `${JSON.stringify(output, null, 2)}\n`);
+  if (flags.csv) writeFileSync(flags.csv, experimentCsv(output));
+  if (flags.report) writeFileSync(flags.report, reportOf(output, exp.title));
+  if (flags.json) {
+    io.out.write(`${JSON.stringify(output, null, 2)}\n`);
+    return;
+  }
+  io.out.write(`${exp.title} (seed ${params.seed}, window ${params.window} per point, ${output.points.length} points, ${wallSeconds.toFixed(1)} s wall)\n\n`);
+  for (const t of output.summary.tables) {
+    io.out.write(renderTable(t.columns.map((c) => ({ title: c })), t.rows, { title: t.title }));
+    io.out.write('\n');
+  }
+  for (const n of output.summary.notes) io.out.write(`${n}\n`);
+  if (flags.report) io.out.write(`report: ${flags.report}\n`);
+}
+
+export function addScenarioCommand(program: Command, io: CliIo, parseSeed: (v: string) => number, parseThreads: (v: string) => number | 'auto'): void {
+  const cmd = program.command('scenario').description('the experiments shipped with emu: list, show, run (or `emu scenario NAME`)');
+  const runOptions = (c: Command) => c
+    .option('--window <d>', 'virtual measurement window per point, e.g. 1ms', parseWindow)
+    .option('--warmup <d>', 'virtual warm-up before each window', parseWindow)
+    .option('--frames <list>', 'frame sizes in bytes, comma-separated (experiments that sweep them)', parseList)
+    .option('--sizes <list>', 'NF state sizes (entries), comma-separated (state-size)', parseList)
+    .option('--seed <n>', 'PRNG seed', parseSeed)
+    .option('--threads <n>', 'worker threads (default: the host\'s cores); results do not depend on it', parseThreads)
+    .option('--json', 'print the experiment document as JSON')
+    .option('--out <file>', 'also write the JSON document to <file>')
+    .option('--csv <file>', 'write one CSV row per point to <file>')
+    .option('--report <file>', 'write a self-contained HTML report with plots to <file>')
+    .option('-q, --quiet', 'no progress output');
+
+  cmd.command('list')
+    .description('list the experiments')
+    .action(() => {
+      io.out.write(renderTable([{ title: 'name' }, { title: 'what it shows' }], EXPERIMENTS.map((e) => [e.name, e.title])));
+    });
+  cmd.command('show')
+    .description('describe an experiment and its parameters')
+    .argument('<name>')
+    .action((name: string) => {
+      const e = findExperiment(name);
+      if (!e) throw new UsageError(`unknown scenario "${name}"; expected one of: ${EXPERIMENTS.map((x) => x.name).join(', ')}`);
+      io.out.write(describe(e));
+    });
+  runOptions(cmd.command('run').description('run an experiment').argument('<name>'))
+    .action((name: string, flags: RunFlags) => runNamed(io, name, flags));
+  // Shorthand: `emu scenario rtc-vs-pl [options]`.
+  for (const e of EXPERIMENTS) {
+    runOptions(cmd.command(e.name).description(`run ${e.name}: ${e.title}`))
+      .action((flags: RunFlags) => runNamed(io, e.name, flags));
+  }
+}

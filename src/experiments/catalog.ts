@@ -1,0 +1,12 @@
+/**
+ * The experiments `emu scenario` knows, as an explicit list.
+ */
+import type { Experiment } from './experiment.js';
+import { rtcVsPl } from './rtc-vs-pl.js';
+import { stateSize } from './state-size.js';
+
+export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize];
+
+export function findExperiment(name: string): Experiment | undefined {
+  return EXPERIMENTS.find((e) => e.name === name);
+}
