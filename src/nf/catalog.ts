@@ -7,13 +7,16 @@ import { faultKind } from './fault.js';
 import { hashSplitKind } from './hashsplit.js';
 import { ipforwardKind } from './ipforward.js';
 import { l3fwdKind } from './l3fwd.js';
+import { lbKind } from './lb.js';
+import { natKind } from './nat.js';
+import { tunnelKind } from './tunnel.js';
 import { routerKind } from './router.js';
 import { macSwapKind } from './macswap.js';
 import { queueKind } from './queue.js';
 import { sinkKind } from './sink.js';
 import { syntheticKind } from './synthetic.js';
 
-export const NF_KINDS: readonly AnyNfKind[] = [faultKind, hashSplitKind, ipforwardKind, l3fwdKind, macSwapKind, queueKind, routerKind, sinkKind, syntheticKind];
+export const NF_KINDS: readonly AnyNfKind[] = [faultKind, hashSplitKind, ipforwardKind, l3fwdKind, lbKind, macSwapKind, natKind, queueKind, routerKind, sinkKind, syntheticKind, tunnelKind];
 
 export function findNfKind(name: string): AnyNfKind | undefined {
   for (const k of NF_KINDS) if (k.name === name) return k;
