@@ -6,6 +6,8 @@
  */
 import type { Problems } from '../util/config-check.js';
 
+import type { MachinePreset } from '../hw/preset.js';
+
 export interface Scenario {
   version: 1;
   name: string;
@@ -33,13 +35,21 @@ export interface Scenario {
 }
 
 export interface MachineSpec {
-  /** Default "generic". */
+  /** Default "generic", or the preset's name. */
   name: string;
   hz: number;
   /** 1..1024. */
   cores: number;
   /** >= 1 and divides `cores`; default 1. */
   sockets: number;
+  /**
+   * The hardware model's machine (caches, NUMA, coherence...), from
+   * `preset: NAME` or `presetFile: PATH`; null: no hardware model (NFs cost
+   * their declared compute only, memory is free).
+   */
+  preset: MachinePreset | null;
+  /** Received frames land in the LLC of the NIC's socket (Intel DDIO); default from the preset. */
+  ddio: boolean;
 }
 
 export interface PortSpec {

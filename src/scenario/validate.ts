@@ -21,10 +21,15 @@ import {
   joinPath,
   listNames,
   readArray,
+  readBool,
   readInt,
   readString,
   rejectUnknownKeys,
 } from '../util/config-check.js';
+import { resolve as resolvePath } from 'node:path';
+import type { MachinePreset } from '../hw/preset.js';
+import { loadPresetFile } from '../hw/preset-file.js';
+import { SHIPPED_PRESETS, findPreset } from '../hw/presets/index.js';
 import { parseFrequencyHz } from '../util/units.js';
 import { ENTITY_NAME_HELP, ENTITY_NAME_RE, type ParsedEndpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
 import { readBitRate, readDurationCycles, readPath } from './readers.js';
@@ -60,7 +65,7 @@ const TOP_KEYS = [
   'tasks',
   'taps',
 ] as const;
-const MACHINE_KEYS = ['name', 'hz', 'cores', 'sockets'] as const;
+const MACHINE_KEYS = ['name', 'hz', 'cores', 'sockets', 'preset', 'presetFile', 'ddio'] as const;
 const PORT_KEYS = ['name', 'lineRate', 'rxQueues', 'rxRingSize', 'senderBuffer', 'traffic'] as const;
 const MODULE_KEYS = ['name', 'kind', 'config'] as const;
 const EDGE_KEYS = ['from', 'to'] as const;
@@ -160,7 +165,7 @@ export function checkScenario(
   const threads =
     ov.threads !== undefined ? readThreads(p, ov.threads, '--threads') : readThreads(p, top['threads'], 'threads');
 
-  const machineOut = checkMachine(p, top['machine']);
+  const machineOut = checkMachine(p, top['machine'], opts.baseDir);
   const machine = machineOut.spec;
   const hz = machineOut.hzOk ? machine.hz : FALLBACK_HZ;
 
@@ -276,15 +281,16 @@ function claimName(p: Problems, names: Names, name: string, where: string, owner
   return true;
 }
 
-function checkMachine(p: Problems, raw: unknown): { spec: MachineSpec; hzOk: boolean; coresOk: boolean } {
-  const fallback: MachineSpec = { name: 'generic', hz: FALLBACK_HZ, cores: 1, sockets: 1 };
+function checkMachine(p: Problems, raw: unknown, baseDir: string | null): { spec: MachineSpec; hzOk: boolean; coresOk: boolean } {
+  const fallback: MachineSpec = { name: 'generic', hz: FALLBACK_HZ, cores: 1, sockets: 1, preset: null, ddio: false };
   if (raw === undefined) {
-    p.add('machine', raw, 'a machine, like { hz: 2.6GHz, cores: 4 }');
+    p.add('machine', raw, 'a machine, like { preset: xeon-8168-2s } or { hz: 2.6GHz, cores: 4 }');
     return { spec: fallback, hzOk: false, coresOk: false };
   }
   const m = asObject(p, raw, 'machine');
   if (m === undefined) return { spec: fallback, hzOk: false, coresOk: false };
   rejectUnknownKeys(p, m, MACHINE_KEYS, 'machine');
+  if (m['preset'] !== undefined || m['presetFile'] !== undefined) return checkPresetMachine(p, m, baseDir);
   const name = readString(p, m, 'name', 'machine', { default: 'generic' });
   let hzOk = true;
   let hz = parseFrequencyHz(m['hz']);
@@ -301,7 +307,46 @@ function checkMachine(p: Problems, raw: unknown): { spec: MachineSpec; hzOk: boo
   if (coresOk && p.count === before && cores % sockets !== 0) {
     p.add('machine.sockets', m['sockets'], `a number of sockets that divides machine.cores (${cores})`);
   }
-  return { spec: { name, hz, cores, sockets }, hzOk, coresOk };
+  if (m['ddio'] !== undefined) p.add('machine.ddio', m['ddio'], 'ddio only with a preset (machine.preset or machine.presetFile): without one there is no cache model');
+  return { spec: { name, hz, cores, sockets, preset: null, ddio: false }, hzOk, coresOk };
+}
+
+/** `machine: { preset: NAME | presetFile: PATH, cores?: N, ddio?: bool }`: the hardware model's machine. */
+function checkPresetMachine(p: Problems, m: Record<string, unknown>, baseDir: string | null): { spec: MachineSpec; hzOk: boolean; coresOk: boolean } {
+  const fallback: MachineSpec = { name: 'generic', hz: FALLBACK_HZ, cores: 1, sockets: 1, preset: null, ddio: false };
+  for (const k of ['hz', 'sockets', 'name'] as const) {
+    if (m[k] !== undefined) p.add(`machine.${k}`, m[k], `nothing: with a preset, ${k} comes from the preset (write your own preset file to change it)`);
+  }
+  if (m['preset'] !== undefined && m['presetFile'] !== undefined) {
+    p.add('machine.presetFile', m['presetFile'], 'either machine.preset or machine.presetFile, not both');
+    return { spec: fallback, hzOk: false, coresOk: false };
+  }
+  let preset: MachinePreset;
+  if (m['preset'] !== undefined) {
+    const name = readString(p, m, 'preset', 'machine', {});
+    const found = findPreset(name);
+    if (found === undefined) {
+      const names = SHIPPED_PRESETS.map((x) => x.name);
+      p.add('machine.preset', name, `a machine preset: ${names.join(', ')}${didYouMeanHint(name, names)} (or machine.presetFile)`);
+      return { spec: fallback, hzOk: false, coresOk: false };
+    }
+    preset = found;
+  } else {
+    const file = readString(p, m, 'presetFile', 'machine', {});
+    try {
+      preset = loadPresetFile(baseDir === null ? resolvePath(file) : resolvePath(baseDir, file));
+    } catch (e) {
+      if (e instanceof ConfigError) for (const pr of e.problems) p.add(`machine.presetFile: ${pr.path}`, pr.value, pr.expected);
+      else p.add('machine.presetFile', file, `a readable preset file (${(e as Error).message})`);
+      return { spec: fallback, hzOk: false, coresOk: false };
+    }
+  }
+  const all = preset.sockets * preset.coresPerSocket;
+  const before = p.count;
+  const cores = readInt(p, m, 'cores', 'machine', { min: 1, max: all, default: all });
+  const ddio = readBool(p, m, 'ddio', 'machine', { default: preset.nic.ddio });
+  const sockets = Math.ceil(cores / preset.coresPerSocket);
+  return { spec: { name: preset.name, hz: preset.hz, cores, sockets, preset, ddio }, hzOk: true, coresOk: p.count === before };
 }
 
 function checkPort(

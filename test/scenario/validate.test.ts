@@ -70,7 +70,7 @@ describe('validateScenario: a valid scenario', () => {
       warmupCycles: 0,
       controlPeriodCycles: 20_000_000,
       threads: 'auto',
-      machine: { name: 'generic', hz: 2e9, cores: 2, sockets: 1 },
+      machine: { name: 'generic', hz: 2e9, cores: 2, sockets: 1, preset: null, ddio: false },
       ports: [
         {
           name: 'eth0',
@@ -86,6 +86,9 @@ describe('validateScenario: a valid scenario', () => {
             rate: { kind: 'line' },
             arrivals: 'constant',
             startCycles: 0,
+            srcNet: [0x0a000000, 8],
+            dstNet: [0xc0a80000, 16],
+            dstHosts: null,
           },
         },
       ],
@@ -152,7 +155,7 @@ describe('validateScenario: a valid scenario', () => {
     expect(s.threads).toBe(2);
     expect(s.warmupCycles).toBe(2_600_000);
     expect(s.controlPeriodCycles).toBe(1_300_000);
-    expect(s.machine).toEqual({ name: 'xeon', hz: 2.6e9, cores: 4, sockets: 2 });
+    expect(s.machine).toEqual({ name: 'xeon', hz: 2.6e9, cores: 4, sockets: 2, preset: null, ddio: false });
     expect(s.ports[0]).toMatchObject({ lineRateBps: 100e9, rxQueues: 2, rxRingSize: 4096, senderBufferFrames: 64 });
     expect(s.ports[0]!.traffic).toEqual({
       kind: 'generator',
@@ -165,6 +168,9 @@ describe('validateScenario: a valid scenario', () => {
       rate: { kind: 'pps', pps: 14.88e6 },
       arrivals: 'poisson',
       startCycles: 260_000,
+      srcNet: [0x0a000000, 8],
+      dstNet: [0xc0a80000, 16],
+      dstHosts: null,
     });
     expect(s.tasks[2]).toEqual({ name: 'second', root: { type: 'rx', port: 'eth0', queue: 1 }, core: 3, batch: 64 });
     expect(s.taps).toEqual([
@@ -230,7 +236,7 @@ describe('validateScenario: a valid scenario', () => {
     const s = validate(base());
     const j = scenarioToJSON(s) as Record<string, unknown>;
     expect(Object.keys(j)).toEqual([...Object.keys(j)].sort());
-    expect(Object.keys(j['machine'] as object)).toEqual(['cores', 'hz', 'name', 'sockets']);
+    expect(Object.keys(j['machine'] as object)).toEqual(['cores', 'ddio', 'hz', 'name', 'preset', 'sockets']);
     expect(JSON.parse(JSON.stringify(j))).toEqual(j);
     expect(j).toEqual(JSON.parse(JSON.stringify(s))); // same content, only the key order differs
     // equal scenarios built in a different key order serialise identically
@@ -296,7 +302,7 @@ describe('validateScenario: top level, machine, durations', () => {
   it('reports missing required fields', () => {
     expect(lines({})).toEqual([
       'name: a name like rtc-vs-pl (lower-case letters, digits, "-", "_" or ".", starting with a letter or digit)',
-      'machine: a machine, like { hz: 2.6GHz, cores: 4 }',
+      'machine: a machine, like { preset: xeon-8168-2s } or { hz: 2.6GHz, cores: 4 }',
       'duration: a duration like 10ms, 250us, 2s or 5000cycles (a bare number is seconds), > 0',
       'ports: a list with at least 1 item',
       'tasks: a list with at least 1 item',
@@ -323,7 +329,7 @@ describe('validateScenario: top level, machine, durations', () => {
 
   it('checks the machine', () => {
     expect(lines(edit((s) => (s.machine = { hz: '2.6 GHz', cores: 6, sockets: 4, numa: true })))).toEqual([
-      'machine.numa: unknown field; expected one of: name, hz, cores, sockets',
+      'machine.numa: unknown field; expected one of: name, hz, cores, sockets, preset, presetFile, ddio',
       'machine.sockets: a number of sockets that divides machine.cores (6)',
     ]);
     expect(lines(edit((s) => (s.machine = { hz: '3400MHz', cores: 2000 })))).toEqual([
@@ -423,7 +429,7 @@ describe('validateScenario: ports and traffic', () => {
         }),
       ),
     ).toEqual([
-      'ports[0].traffic.burst: unknown field; expected one of: flows, proto, frameSize, frameSizes, rate, arrivals, start',
+      'ports[0].traffic.burst: unknown field; expected one of: flows, proto, frameSize, frameSizes, rate, arrivals, start, srcNet, dstNet, dstHosts',
       'ports[0].traffic.flows: an integer between 1 and 1000000',
       'ports[0].traffic.proto: one of: udp, tcp',
       'ports[0].traffic.frameSize: an integer between 64 and 1522',
@@ -673,6 +679,42 @@ describe('validateScenario: taps', () => {
       'taps[2].at: a module output gate like fw:1, an rx queue like eth0.rx0 or a port transmit endpoint like eth0.tx',
       'taps[3].file: the path of the pcap file to write (relative to the scenario file)',
       `taps[4].file: a file no other tap writes (taps[0] writes ${resolve('/data/exp/x.pcap')})`,
+    ]);
+  });
+});
+
+describe('validateScenario: machine presets and routable traffic', () => {
+  const withMachine = (machine: unknown, traffic: Record<string, unknown> = { flows: 4, frameSize: 64, rate: 'line' }) => ({
+    name: 'preset', duration: '1ms', machine,
+    ports: [{ name: 'eth0', lineRate: '100Gbps', traffic }],
+    modules: [{ name: 'a', kind: 'synthetic' }],
+    edges: [{ from: 'eth0.rx0', to: 'a' }, { from: 'a', to: 'eth0.tx' }],
+    tasks: [{ root: 'eth0.rx0', core: 0 }],
+  });
+  it('a shipped preset gives the machine its clock, cores, sockets and hardware model', () => {
+    const s = validate(withMachine({ preset: 'xeon-8168-2s', cores: 18 }));
+    expect(s.machine.name).toBe('xeon-8168-2s');
+    expect(s.machine.hz).toBe(3.4e9);
+    expect(s.machine.cores).toBe(18);
+    expect(s.machine.sockets).toBe(1);
+    expect(s.machine.preset?.coresPerSocket).toBe(24);
+    expect(s.machine.ddio).toBe(s.machine.preset!.nic.ddio);
+    expect(validate(withMachine({ preset: 'xeon-8168-2s' })).machine.cores).toBe(48);
+  });
+  it('rejects an unknown preset, clock overrides and too many cores, naming each', () => {
+    expect(lines(withMachine({ preset: 'xeon-8186-2s', hz: '3GHz' }))).toEqual([
+      'machine.hz: nothing: with a preset, hz comes from the preset (write your own preset file to change it)',
+      expect.stringMatching(/^machine\.preset: a machine preset: .*did you mean "xeon-8168-2s"/),
+    ]);
+    expect(lines(withMachine({ preset: 'e5-2630v3', cores: 64 }))[0]).toMatch(/^machine\.cores: an integer between 1 and 16/);
+  });
+  it('routable destinations: dstNet and dstHosts', () => {
+    const s = validate(withMachine({ hz: '2GHz', cores: 1 }, { flows: 4, frameSize: 64, rate: 'line', dstNet: '10.64.0.0/10', dstHosts: 4 }));
+    const t = s.ports[0]!.traffic as { dstNet: [number, number]; dstHosts: number | null };
+    expect(t.dstNet).toEqual([0x0a400000, 10]);
+    expect(t.dstHosts).toBe(4);
+    expect(lines(withMachine({ hz: '2GHz', cores: 1 }, { flows: 4, frameSize: 64, rate: 'line', dstNet: '10.64.0.1/10' }))).toEqual([
+      'ports[0].traffic.dstNet: a prefix with no host bits set (e.g. the network address of 10.64.0.1/10)',
     ]);
   });
 });
