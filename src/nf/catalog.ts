@@ -3,6 +3,8 @@
  * `emu nf list` prints it; a test walks it (help, gates, config defaults).
  */
 import type { AnyNfKind } from './nf.js';
+import { aclKind } from './acl.js';
+import { bpfKind } from './bpf.js';
 import { faultKind } from './fault.js';
 import { hashSplitKind } from './hashsplit.js';
 import { ipforwardKind } from './ipforward.js';
@@ -16,7 +18,7 @@ import { queueKind } from './queue.js';
 import { sinkKind } from './sink.js';
 import { syntheticKind } from './synthetic.js';
 
-export const NF_KINDS: readonly AnyNfKind[] = [faultKind, hashSplitKind, ipforwardKind, l3fwdKind, lbKind, macSwapKind, natKind, queueKind, routerKind, sinkKind, syntheticKind, tunnelKind];
+export const NF_KINDS: readonly AnyNfKind[] = [aclKind, bpfKind, faultKind, hashSplitKind, ipforwardKind, l3fwdKind, lbKind, macSwapKind, natKind, queueKind, routerKind, sinkKind, syntheticKind, tunnelKind];
 
 export function findNfKind(name: string): AnyNfKind | undefined {
   for (const k of NF_KINDS) if (k.name === name) return k;
