@@ -25,7 +25,7 @@ export const MODELS: ExecModel[] = [
 function points(params: ExperimentParams): ExperimentPoint[] {
   const frames = (params['frames'] as number[] | undefined) ?? FRAMES;
   const out: ExperimentPoint[] = [];
-  const chain = referenceChain({ stateEntries: 1024, routedHosts: FLOWS, aclRules: 1000, seed: params.seed });
+  const chain = referenceChain({ stateEntries: 1024, backends: 8, aclRules: 100, seed: params.seed });
   for (const frameBytes of frames) {
     for (const model of MODELS) {
       const label = `${frameBytes}B ${modelLabel(model, chain.length)}`;
@@ -37,7 +37,7 @@ function points(params: ExperimentParams): ExperimentPoint[] {
           description: label,
           seed: params.seed,
           machine: EXEC_MODELS_MACHINE,
-          port: { lineRate: '100Gbps', traffic: { flows: FLOWS, frameSize: frameBytes, rate: 'line', srcNet: SRC_NET, dstNet: DST_NET, dstHosts: FLOWS } },
+          port: { lineRate: '100Gbps', traffic: { flows: FLOWS, frameSize: frameBytes, rate: 'line', srcNet: SRC_NET, dstNet: DST_NET } },
           chain,
           model,
           queue: { size: 1024, whenFull: 'backpressure' },

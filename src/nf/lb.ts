@@ -48,11 +48,11 @@ export interface LbConfig {
 }
 
 const KEYS = [
-  'flowTableEntries', 'backends', 'whenFull',
+  'flowTableEntries', 'backends', 'backendPool', 'whenFull',
   'cyclesPerBatch', 'cyclesPerPacket', 'cyclesPerByte', 'cyclesPerExtraProbe', 'cyclesPerEntryChange',
 ] as const;
 const WHEN_FULL = ['evict', 'default-backend'] as const;
-const MAX_BACKENDS = 1 << 16;
+const MAX_BACKENDS = 1 << 20;
 /** 8 synthetic backends 172.16.0.1..8, port 80 (172.16/12 is private, away from the generator's default nets). */
 const DEFAULT_BACKENDS: readonly string[] = Array.from({ length: 8 }, (_, i) => `172.16.0.${i + 1}:80`);
 const BACKEND_RE = /^([0-9.]+):([0-9]{1,5})$/;
@@ -172,6 +172,32 @@ class Lb implements NfInstance {
   }
 }
 
+/**
+ * `backendPool: { within: "10.64.0.0/10", count: N, port: 80 }`: N backends,
+ * the first N host addresses of the prefix, all on one port. A large
+ * backend set gives the NF after the LB (e.g. L3FWD) as many destinations as
+ * there are backends, for state-size studies.
+ */
+function readBackendPool(p: Problems, o: Record<string, unknown>, path: string): { base: number; count: number; port: number } | null {
+  if (o['backendPool'] === undefined) return null;
+  const pp = `${path}.backendPool`;
+  const g = asObject(p, o['backendPool'], pp);
+  if (g === undefined) return null;
+  rejectUnknownKeys(p, g, ['within', 'count', 'port'], pp);
+  const within = readString(p, g, 'within', pp, {});
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(within);
+  const len = m ? Number(m[5]) : -1;
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const base = m ? ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0 : 0;
+  const hosts = len >= 0 && len <= 30 ? 2 ** (32 - len) - 2 : 0;
+  if (!m || octets.some((x) => x > 255) || len > 30 || base % 2 ** (32 - len) !== 0) {
+    p.add(`${pp}.within`, within, 'an IPv4 prefix of length 0..30 with no host bits set, like "10.64.0.0/10"');
+  }
+  const count = readInt(p, g, 'count', pp, { min: 1, max: Math.max(1, Math.min(MAX_BACKENDS, hosts)) });
+  const port = readInt(p, g, 'port', pp, { min: 1, max: 65535, default: 80 });
+  return { base, count, port };
+}
+
 export const lbKind: NfKind<LbConfig> = {
   name: 'lb',
   help: 'stateful L4 load balancer: 5-tuple flow table, new flows to a backend by hash, rewrites dst IP/port',
@@ -182,9 +208,12 @@ export const lbKind: NfKind<LbConfig> = {
   checkConfig(raw: unknown, path: string, p: Problems): LbConfig {
     const o = asObject(p, raw ?? {}, path) ?? {};
     rejectUnknownKeys(p, o, KEYS, path);
-    const rawBackends = readArray(p, o, 'backends', path, { default: [...DEFAULT_BACKENDS], minLength: 1 });
     const backends: LbBackend[] = [];
     const backendsPath = `${path}.backends`;
+    const pool = readBackendPool(p, o, path);
+    if (pool !== null && o['backends'] !== undefined) p.add(backendsPath, o['backends'], 'nothing: give either backends or backendPool');
+    const rawBackends = pool !== null ? [] : readArray(p, o, 'backends', path, { default: [...DEFAULT_BACKENDS], minLength: 1 });
+    if (pool !== null) for (let i = 0; i < pool.count; i++) backends.push({ ip: (pool.base + 1 + i) >>> 0, port: pool.port });
     if (rawBackends.length > MAX_BACKENDS) p.add(backendsPath, `${rawBackends.length} items`, `at most ${MAX_BACKENDS} backends`);
     for (let i = 0; i < rawBackends.length && i < MAX_BACKENDS; i++) {
       const text = rawBackends[i];
