@@ -31,12 +31,22 @@ import type { SharedState } from './shared.js';
 import { ActorStats } from './stats.js';
 import type { TapSink } from './tap.js';
 import type { FrameWriter } from '../traffic/frame-writer.js';
+import { PacketCoherence } from '../hw/coherence.js';
+import { MemoryHierarchy } from '../hw/memory.js';
+import { socketOfCore } from '../hw/preset.js';
+import { NIC_BUFFER_BASE, NIC_BUFFER_SPAN } from './nic-addresses.js';
 
 export const STEP_DONE = 0;
 export const STEP_PROGRESS = 1;
 export const STEP_BLOCKED = 2;
 
 export const MAX_BATCH = 1024;
+
+/** Bytes of a packet's descriptor line (an mbuf header's first cache line). */
+const DESCRIPTOR_BYTES = 64;
+/** Simulated address space of NF state: core c's regions start at BASE + c * SPAN (above the NIC's packet buffers). */
+const NF_REGION_BASE = 2 ** 44;
+const NF_REGION_SPAN = 2 ** 36;
 
 export interface Actor {
   readonly actorId: number;
@@ -91,7 +101,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   readonly stats: ActorStats;
   readonly pool: PacketPool;
   readonly coreId: number;
-  readonly mem: MemoryModel = FREE_MEMORY;
+  readonly mem: MemoryModel;
+  /** The hardware model of this core (null without a machine preset). */
+  private readonly hw: MemoryHierarchy | null;
+  private readonly coh: PacketCoherence | null;
   nowCycles_ = 0;
   epochEndCycles = 0;
 
@@ -143,8 +156,34 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.endCycles = scenario.durationCycles;
     this.outputs = new Array(plan.channels.length);
 
-    // Modules of this core.
-    let regionBase = 0x1000_0000 * (coreId + 1);
+    // The hardware model: this core's caches and its view of packet lines.
+    const preset = scenario.machine.preset;
+    if (preset !== null && shared.lines !== null) {
+      const socket = socketOfCore(preset, coreId);
+      let sharers = 0;
+      for (const t of plan.tasks) {
+        if (socketOfCore(preset, t.core) === socket && !plan.tasks.some((u) => u.core === t.core && u.id < t.id)) sharers++;
+      }
+      this.hw = new MemoryHierarchy(preset, {
+        coreId,
+        // The socket's LLC is split among the cores that run tasks there (as with
+        // CAT partitions): a pure function of this core's own accesses.
+        llcSharers: Math.max(1, sharers),
+        maxModules: Math.max(1, plan.modules.length),
+        // Packet buffers live in the memory of the NIC's socket; NF state in the core's own.
+        homeRanges: [{ baseAddr: NIC_BUFFER_BASE, sizeBytes: NIC_BUFFER_SPAN * plan.ports.length, socket: preset.nic.socket }],
+      });
+      this.coh = new PacketCoherence(this.hw, shared.lines, { ddio: scenario.machine.ddio });
+      this.mem = this.hw;
+    } else {
+      this.hw = null;
+      this.coh = null;
+      this.mem = FREE_MEMORY;
+    }
+
+    // Modules of this core. NF state gets simulated addresses above the
+    // packet buffers', a separate range per core.
+    let regionBase = NF_REGION_BASE + NF_REGION_SPAN * coreId;
     for (const mp of plan.modules) {
       if (mp.core !== coreId) continue;
       const kind = findNfKind(mp.kind)!;
@@ -336,6 +375,22 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     st.taskPackets[t.id] += n;
     st.taskBatches[t.id] += 1;
     this.cursor = now + t.minChargeCycles;
+    const coh = this.coh;
+    if (coh !== null) {
+      // Taking a packet reads and updates its descriptor (the buffer's first
+      // line, like an mbuf header): written by the NIC (DDIO) or by the core
+      // that queued it, whose cost the coherence model prices.
+      const hw = this.hw!;
+      const before = hw.stallCycles;
+      const sim = this.pool.simAddr;
+      const buf = this.batchBuf;
+      for (let i = 0; i < n; i++) {
+        const h = buf[i]!;
+        coh.readPacket(h, sim[h]!, 0, DESCRIPTOR_BYTES);
+        coh.writePacket(h, sim[h]!, 0, DESCRIPTOR_BYTES);
+      }
+      this.cursor += hw.stallCycles - before;
+    }
     if (t.rxTap >= 0) this.tapBatch(t.rxTap, this.batchBuf, n);
     this.forward(t.entry, this.batchBuf, n, -1);
     // The compute part of the run is known now, whatever the flush does: count
@@ -484,7 +539,18 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     const prevExtra = this.extraCycles;
     this.cur = m;
     this.extraCycles = 0;
-    m.nf.process(this, handles, count);
+    const hw = this.hw;
+    if (hw !== null) {
+      // Every memory reference the NF declares (state and packet data) is
+      // priced by the hardware model; charge the module the sum.
+      const before = hw.stallCycles;
+      hw.setModule(m.id);
+      m.nf.process(this, handles, count);
+      hw.setModule(-1);
+      cycles += hw.stallCycles - before;
+    } else {
+      m.nf.process(this, handles, count);
+    }
     cycles += this.extraCycles;
     this.cur = prev;
     this.extraCycles = prevExtra;
@@ -537,15 +603,19 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.extraCycles += cycles;
   }
 
-  readPacket(_h: number, _offsetBytes: number, _sizeBytes: number): number {
-    // Priced by the hardware model once it is installed; free until then.
-    return 0;
+  readPacket(h: number, offsetBytes: number, sizeBytes: number): number {
+    const coh = this.coh;
+    if (coh === null) return 0;
+    const pool = this.pool;
+    return coh.readPacket(h, pool.simAddr[h]!, pool.dataOff[h]! + offsetBytes, sizeBytes);
   }
 
-  writePacket(h: number, _offsetBytes: number, _sizeBytes: number): number {
-    // The coherence model needs to know who last wrote the frame.
-    this.pool.lastWriterCore[h] = this.coreId;
-    return 0;
+  writePacket(h: number, offsetBytes: number, sizeBytes: number): number {
+    const pool = this.pool;
+    pool.lastWriterCore[h] = this.coreId;
+    const coh = this.coh;
+    if (coh === null) return 0;
+    return coh.writePacket(h, pool.simAddr[h]!, pool.dataOff[h]! + offsetBytes, sizeBytes);
   }
 
   // ------------------------------------------------------- accounting
@@ -614,6 +684,11 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
   moduleCounters(): { id: number; counters: Float64Array }[] {
     return [...this.modules.values()].map((m) => ({ id: m.id, counters: m.nf.counters }));
+  }
+
+  /** The hardware model's counters (rows per module id; see hw/mem-counters.ts), or null. */
+  memoryCounters(): Float64Array | null {
+    return this.hw === null ? null : this.hw.counters;
   }
 
   /**

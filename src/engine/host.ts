@@ -37,6 +37,8 @@ export interface ActorResult {
   clockCycles: number;
   stats: ActorStatsSnapshot;
   moduleCounters: { id: number; counters: Float64Array }[];
+  /** Hardware-model counters of a core (rows per module id), or null. */
+  memory: Float64Array | null;
 }
 
 export interface HostResult {
@@ -207,6 +209,7 @@ export function runHost(task: HostTask): HostResult {
     clockCycles: a.clockCycles(),
     stats: snapshotStats(a.stats),
     moduleCounters: a instanceof CoreActor ? a.moduleCounters() : [],
+    memory: a instanceof CoreActor ? a.memoryCounters() : null,
   }));
   return { workerIndex: w, actors: actorResults, taps: taps.drain() };
 }

@@ -19,6 +19,8 @@
  */
 import { HEADROOM_BYTES, MAX_FRAME_BYTES, PoolPartition, NO_FLOW, SLOT_BYTES, type PacketPool } from '../packet/pool.js';
 import type { SpscRing } from '../ring/spsc-ring.js';
+import type { PacketLineTable } from '../hw/coherence.js';
+import { NIC_BUFFER_BASE, NIC_BUFFER_SPAN } from './nic-addresses.js';
 import { ParsedPacket, ParseResult, parsePacket } from '../packet/parse.js';
 import type { NicPlan, Plan } from '../graph/plan.js';
 import type { GeneratorSpec, PcapSpec, PortSpec, Scenario } from '../scenario/types.js';
@@ -33,9 +35,6 @@ import { STEP_BLOCKED, STEP_DONE, STEP_PROGRESS, type Actor } from './core.js';
 import type { SharedState } from './shared.js';
 import { ActorStats } from './stats.js';
 
-/** Simulated address space of RX buffers: port p's rings start at BASE + p * SPAN. */
-const NIC_BUFFER_BASE = 2 ** 40;
-const NIC_BUFFER_SPAN = 2 ** 34;
 
 const HASH_UNKNOWN = -1;
 
@@ -260,6 +259,7 @@ export class NicActor implements Actor {
   private readonly simBase: number;
 
   private readonly owned: Uint8Array;
+  private readonly lines: PacketLineTable | null;
 
   constructor(
     nic: NicPlan,
@@ -276,6 +276,7 @@ export class NicActor implements Actor {
     const spec = scenario.ports[portPlanIndex]!;
     this.portIndex = portPlanIndex;
     this.actorId = nic.actor;
+    this.lines = shared.lines;
     this.owned = new Uint8Array(spec.rxQueues);
     for (const q of nic.queues) this.owned[q] = 1;
     this.stats = new ActorStats(plan, flowCount);
@@ -435,6 +436,8 @@ export class NicActor implements Actor {
       pool.port[h] = port;
       pool.rxQueue[h] = q;
       pool.lastWriterCore[h] = -1;
+      // The hardware model: the frame (and its descriptor) was just DMA-written by the NIC.
+      if (this.lines !== null) this.lines.nicWrote(h);
       // The buffer's simulated address is that of the RX descriptor slot the
       // frame lands in (slots are reused cyclically, as a real RX ring reuses
       // its buffers): a function of the run only, unlike the handle.

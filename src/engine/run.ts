@@ -21,6 +21,7 @@ import { WIRE_OVERHEAD_BYTES } from '../util/units.js';
 import { EMU_VERSION } from '../version.js';
 import { flowKeyString } from '../traffic/flows.js';
 import { NicActor } from './nic.js';
+import { CTR_CYCLES, MEM_COUNTERS_PER_ROW, SOURCE_NAMES, SRC_COUNT } from '../hw/mem-counters.js';
 import type { HostMessage, HostResult, HostTask } from './host.js';
 import { EPOCH, SNAPSHOT, SharedState } from './shared.js';
 import { ABORTED_MESSAGE } from './host.js';
@@ -93,7 +94,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   for (let t = s.controlPeriodCycles; t < s.durationCycles; t += s.controlPeriodCycles) epochEnds.push(t);
   epochEnds.push(s.durationCycles);
 
-  const shared = SharedState.create(plan, threads);
+  const shared = SharedState.create(plan, threads, s.machine.preset !== null);
   const pool = new Piscina({
     filename: workerFile(),
     minThreads: threads,
@@ -381,6 +382,15 @@ export function buildRecord(
         kind.counters.forEach((name, i) => { counters[name] = (counters[name] ?? 0) + mc.counters[i]!; });
       }
       const packets = kind.isQueue ? 0 : modulePackets[m.id]!;
+      let memory: Record<string, number> | undefined;
+      if (s.machine.preset !== null) {
+        memory = {};
+        for (let src = 0; src < SRC_COUNT; src++) {
+          let c = 0;
+          for (const a of actors) if (a.memory !== null) c += a.memory[m.id * MEM_COUNTERS_PER_ROW + CTR_CYCLES + src]!;
+          memory[SOURCE_NAMES[src]!] = c;
+        }
+      }
       return {
         name: m.name,
         kind: m.kind,
@@ -391,6 +401,7 @@ export function buildRecord(
         cyclesPerPacket: packets > 0 ? moduleCycles[m.id]! / packets : null,
         drops: reasonsObj((r) => moduleDrops[m.id * R + r]!),
         counters,
+        ...(memory !== undefined ? { memory } : {}),
       };
     }),
     flows: {

@@ -43,6 +43,7 @@
 import { SpscRing } from '../ring/spsc-ring.js';
 import { PacketPool, type PacketPoolShared } from '../packet/pool.js';
 import type { Plan } from '../graph/plan.js';
+import { PacketLineTable } from '../hw/coherence.js';
 
 const SLOT_INTS = 16; // 64 bytes
 export const EPOCH = 0;
@@ -58,6 +59,8 @@ export interface SharedHandles {
   deqTimes: (SharedArrayBuffer | null)[];
   pool: PacketPoolShared;
   workers: number;
+  /** Coherence state of packet lines (hardware model only). */
+  lines: SharedArrayBuffer | null;
 }
 
 const TIME_LINE_BYTES = 64;
@@ -71,6 +74,7 @@ export class SharedState {
   readonly rings: SpscRing[];
   readonly deqTimes: (Float64Array | null)[];
   readonly pool: PacketPool;
+  readonly lines: PacketLineTable | null;
 
   private constructor(readonly handles: SharedHandles) {
     this.control = new Int32Array(handles.control);
@@ -79,9 +83,10 @@ export class SharedState {
     this.rings = handles.rings.map((sab) => SpscRing.attach(sab, 0));
     this.deqTimes = handles.deqTimes.map((sab) => (sab === null ? null : new Float64Array(sab)));
     this.pool = PacketPool.attach(handles.pool);
+    this.lines = handles.lines === null ? null : PacketLineTable.attach(handles.lines, handles.pool.capacity);
   }
 
-  static create(plan: Plan, workers: number): SharedState {
+  static create(plan: Plan, workers: number, hardwareModel: boolean): SharedState {
     const control = new SharedArrayBuffer(4 * (WORKER_BASE + workers * WORKER_WORDS));
     const clocks = new SharedArrayBuffer(TIME_LINE_BYTES * plan.actors);
     const rings: SharedArrayBuffer[] = [];
@@ -92,7 +97,8 @@ export class SharedState {
       deqTimes.push(ch.mode === 'backpressure' ? new SharedArrayBuffer(8 * ch.ringCapacity) : null);
     }
     const pool = PacketPool.create(plan.poolCapacity);
-    return new SharedState({ control, clocks, rings, deqTimes, pool: pool.shared(), workers });
+    const lines = hardwareModel ? PacketLineTable.create(plan.poolCapacity).sab : null;
+    return new SharedState({ control, clocks, rings, deqTimes, pool: pool.shared(), workers, lines });
   }
 
   static attach(h: SharedHandles): SharedState {

@@ -50,7 +50,7 @@ describe('emu scenario', () => {
     const doc = JSON.parse(readFileSync(json1, 'utf8'));
     expect(doc.schema).toBe('emu.experiment/1');
     expect(doc.points.map((p: { label: string }) => p.label)).toEqual([
-      '64B RTC 18', '64B PL 6x3', '64B hybrid [acl]x6 [lb,l3fwd]x12', '1518B RTC 18', '1518B PL 6x3', '1518B hybrid [acl]x6 [lb,l3fwd]x12',
+      '64B RTC 18', '64B PL 6x3', '64B hybrid [acl]x12 [lb,l3fwd]x6', '1518B RTC 18', '1518B PL 6x3', '1518B hybrid [acl]x12 [lb,l3fwd]x6',
     ]);
     for (const p of doc.points) {
       expect(p.record.totals.conserved).toBe(true);

@@ -1,0 +1,381 @@
+/**
+ * One emulated core's memory hierarchy: L1d -> L2 -> its LLC partition ->
+ * DRAM (local or remote by the address's home socket). `read(addr, bytes)`
+ * and `write(addr, bytes)` split an access into cache lines and return the
+ * cycles the core stalls on them; each line is priced at the load-to-use
+ * latency of the first level that holds it, then filled into the levels
+ * above. Counters record where every cycle went, per module (mem-counters.ts).
+ *
+ * Determinism: the LLC is a per-core partition
+ * ---------------------------------------------
+ * A real socket's LLC is shared by its cores. Here every core runs on its own
+ * worker thread, in its own virtual time, and results must not depend on how
+ * the threads interleave. So each core's model must be a pure function of
+ * that core's own accesses, and a shared LLC (where core A's fills evict core
+ * B's lines in whatever order the threads happen to run) is out. Instead each
+ * core owns a private slice of its socket's LLC: the same associativity and
+ * 1/sharers of the capacity (by default sharers = coresPerSocket; the engine
+ * may pass the number of emulated cores actually placed on the socket), as if
+ * Intel CAT had way-partitioned the LLC between the cores.
+ *
+ *   socket LLC (33 MiB, 11 ways)    core 0       core 1            core 23
+ *   partitioned per core:        [1.375 MiB] [1.375 MiB]  ...  [1.375 MiB]
+ *
+ * Consequences, stated plainly: no inter-core LLC sharing (two cores reading
+ * the same NF table each pay their own misses; emu's NF instances own their
+ * state, so this only matters for state shared across cores, which the NFs do
+ * not have) and no inter-core LLC contention beyond the static partition (a
+ * core running a small-state NF does not lend its unused slice to a neighbour
+ * with a large one). Packet lines that cross cores do not go through this
+ * model: their transfer is priced by coherence.ts from per-packet metadata.
+ *
+ * Policies
+ * --------
+ * - Every level is set-associative, true LRU, write-back, write-allocate.
+ *   A store is priced like a load of the same line (the read-for-ownership
+ *   stalls; no store buffer is modelled) and then marks the L1 copy dirty.
+ * - L1 and L2: a fill goes into both (L2 is not strictly inclusive of L1).
+ *   A dirty L1 victim is written back to the nearest level below that holds
+ *   the line (L2, else the LLC), or re-inserted into L2 if neither does; a
+ *   clean one is dropped.
+ * - Non-inclusive LLC (Skylake-SP): a victim cache. Fills from DRAM go to L2
+ *   and L1 only; L2 victims (clean or dirty) go into the LLC; an LLC hit
+ *   moves the line up into L2/L1 and removes it from the LLC (exclusive, so a
+ *   core's effective capacity is L2 + its LLC slice). Invariant: no line is
+ *   in L2 and the LLC at once, so every fill inserts an absent line without
+ *   a presence scan (SetAssocCache.insertAbsent).
+ * - Inclusive LLC (Haswell-EP): fills go into the LLC, L2 and L1; an LLC
+ *   eviction back-invalidates the line in L1 and L2; a dirty L2 victim
+ *   updates the LLC copy.
+ * - A dirty line leaving the LLC is written back to DRAM: counted
+ *   (CTR_WRITEBACKS), not charged (write-backs are off the load path).
+ * - Home socket of an address: from ranges registered with addHomeRange
+ *   (e.g. packet buffers on the NIC's socket); any other address is homed on
+ *   the core's own socket (first touch: NF state is allocated by the thread
+ *   that runs the NF).
+ * Simplifications: no hardware prefetching and no memory-level parallelism
+ * (every line pays its full latency, one after the other, as [SCC]'s
+ * profiler does with worst-case latencies); no TLB; no bandwidth limits.
+ *
+ * HOT: read, write, accessLine, installLine, charge, setModule (no
+ * allocation). COLD: constructor, addHomeRange, snapshots. No `node:*` imports.
+ */
+import { NO_LINE, SetAssocCache } from './cache.js';
+import {
+  CTR_CYCLES,
+  CTR_L1_MISSES,
+  CTR_L2_MISSES,
+  CTR_LLC_HITS,
+  CTR_LLC_MISSES,
+  CTR_WRITEBACKS,
+  MEM_COUNTERS_PER_ROW,
+  type MemCounterSnapshot,
+  SRC_DRAM_LOCAL,
+  SRC_DRAM_REMOTE,
+  SRC_L1,
+  SRC_L2,
+  SRC_LLC,
+  snapshotRow,
+  sumRows,
+} from './mem-counters.js';
+import { llcPartition, type MachinePreset, socketOfCore, totalCores } from './preset.js';
+
+/** A simulated address range and the socket whose DRAM holds it. */
+export interface HomeRange {
+  baseAddr: number;
+  sizeBytes: number;
+  socket: number;
+}
+
+export interface HierarchyOptions {
+  /** Core number in the preset's numbering (socket = floor(coreId / coresPerSocket)). */
+  coreId: number;
+  /** Override the socket (default: from coreId). */
+  socket?: number;
+  /** Cores sharing this socket's LLC; each gets 1/sharers of it (default coresPerSocket). */
+  llcSharers?: number;
+  /** Module ids 0..maxModules-1 get their own counter row (default 64); others share the last row. */
+  maxModules?: number;
+  /** Address ranges homed on a given socket (default: the core's own socket). */
+  homeRanges?: readonly HomeRange[];
+}
+
+const DEFAULT_MAX_MODULES = 64;
+const MAX_HOME_RANGES = 64;
+
+export class MemoryHierarchy {
+  readonly preset: MachinePreset;
+  readonly coreId: number;
+  readonly socket: number;
+  readonly lineBytes: number;
+  readonly l1: SetAssocCache;
+  readonly l2: SetAssocCache;
+  /** This core's partition of its socket's LLC. */
+  readonly llc: SetAssocCache;
+  readonly inclusive: boolean;
+  readonly maxModules: number;
+  /** (maxModules + 1) rows of MEM_COUNTERS_PER_ROW; see mem-counters.ts. Row maxModules = no module set. */
+  readonly counters: Float64Array;
+  /**
+   * Every cycle this hierarchy (and the PacketCoherence on it) has priced, as
+   * one running sum: the engine can charge a module the difference across its
+   * `process` call instead of wrapping each access. Never reset (exact to 2^53).
+   */
+  stallCycles = 0;
+
+  private readonly l1Cycles: number;
+  private readonly l2Cycles: number;
+  private readonly llcCycles: number;
+  private readonly dramLocalCycles: number;
+  private readonly dramRemoteCycles: number;
+  /** Offset of the current module's counter row. */
+  private row: number;
+  private readonly homeStartLine = new Float64Array(MAX_HOME_RANGES);
+  private readonly homeEndLine = new Float64Array(MAX_HOME_RANGES);
+  private readonly homeSocket = new Int32Array(MAX_HOME_RANGES);
+  private homeCount = 0;
+
+  /**
+   * COLD.
+   * @throws RangeError if the core or socket is outside the machine, or llcSharers/maxModules are not positive integers.
+   */
+  constructor(preset: MachinePreset, opts: HierarchyOptions) {
+    const { coreId } = opts;
+    if (!Number.isInteger(coreId) || coreId < 0 || coreId >= totalCores(preset)) {
+      throw new RangeError(`coreId must be an integer in 0..${totalCores(preset) - 1} for preset ${preset.name}, got ${coreId}`);
+    }
+    const socket = opts.socket ?? socketOfCore(preset, coreId);
+    if (!Number.isInteger(socket) || socket < 0 || socket >= preset.sockets) {
+      throw new RangeError(`socket must be an integer in 0..${preset.sockets - 1}, got ${socket}`);
+    }
+    const sharers = opts.llcSharers ?? preset.coresPerSocket;
+    if (!Number.isInteger(sharers) || sharers < 1) throw new RangeError(`llcSharers must be a positive integer, got ${sharers}`);
+    const maxModules = opts.maxModules ?? DEFAULT_MAX_MODULES;
+    if (!Number.isInteger(maxModules) || maxModules < 1) throw new RangeError(`maxModules must be a positive integer, got ${maxModules}`);
+
+    this.preset = preset;
+    this.coreId = coreId;
+    this.socket = socket;
+    this.lineBytes = preset.lineBytes;
+    const c = preset.caches;
+    this.l1 = SetAssocCache.ofSize(c.L1d.sizeBytes, c.L1d.ways, preset.lineBytes);
+    this.l2 = SetAssocCache.ofSize(c.L2.sizeBytes, c.L2.ways, preset.lineBytes);
+    const part = llcPartition(preset, sharers);
+    this.llc = new SetAssocCache(part.sets, part.ways);
+    this.inclusive = c.LLC.inclusive;
+    this.l1Cycles = c.L1d.latencyCycles;
+    this.l2Cycles = c.L2.latencyCycles;
+    this.llcCycles = c.LLC.latencyCycles;
+    this.dramLocalCycles = preset.dram.localLatencyCycles;
+    this.dramRemoteCycles = preset.dram.remoteLatencyCycles;
+    this.maxModules = maxModules;
+    this.counters = new Float64Array((maxModules + 1) * MEM_COUNTERS_PER_ROW);
+    this.row = maxModules * MEM_COUNTERS_PER_ROW;
+    for (const r of opts.homeRanges ?? []) this.addHomeRange(r.baseAddr, r.sizeBytes, r.socket);
+  }
+
+  /**
+   * COLD: addresses [baseAddr, baseAddr + sizeBytes) live in the DRAM of
+   * `socket`. Later ranges win where ranges overlap.
+   * @throws RangeError on a bad range or socket, or more than 64 ranges.
+   */
+  addHomeRange(baseAddr: number, sizeBytes: number, socket: number): void {
+    if (!Number.isSafeInteger(baseAddr) || baseAddr < 0 || !Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) {
+      throw new RangeError(`home range needs a non-negative integer base and a positive integer size, got ${baseAddr}, ${sizeBytes}`);
+    }
+    if (!Number.isInteger(socket) || socket < 0 || socket >= this.preset.sockets) {
+      throw new RangeError(`home range socket must be in 0..${this.preset.sockets - 1}, got ${socket}`);
+    }
+    if (this.homeCount === MAX_HOME_RANGES) throw new RangeError(`at most ${MAX_HOME_RANGES} home ranges`);
+    // Newest first, so a scan from 0 finds the latest registration.
+    for (let i = this.homeCount; i > 0; i--) {
+      this.homeStartLine[i] = this.homeStartLine[i - 1]!;
+      this.homeEndLine[i] = this.homeEndLine[i - 1]!;
+      this.homeSocket[i] = this.homeSocket[i - 1]!;
+    }
+    this.homeStartLine[0] = Math.floor(baseAddr / this.lineBytes);
+    this.homeEndLine[0] = Math.ceil((baseAddr + sizeBytes) / this.lineBytes);
+    this.homeSocket[0] = socket;
+    this.homeCount++;
+  }
+
+  /** HOT: socket whose DRAM holds `line`. */
+  homeSocketOfLine(line: number): number {
+    for (let i = 0; i < this.homeCount; i++) {
+      if (line >= this.homeStartLine[i]! && line < this.homeEndLine[i]!) return this.homeSocket[i]!;
+    }
+    return this.socket;
+  }
+
+  /** HOT: attribute what follows to module `id` (an id outside 0..maxModules-1 goes to the shared "no module" row). */
+  setModule(id: number): void {
+    this.row = (id >= 0 && id < this.maxModules ? id : this.maxModules) * MEM_COUNTERS_PER_ROW;
+  }
+
+  /** HOT: cycles to load `sizeBytes` at simulated address `addr`. */
+  read(addr: number, sizeBytes: number): number {
+    if (!(sizeBytes > 0)) return 0;
+    const lb = this.lineBytes;
+    const last = Math.floor((addr + sizeBytes - 1) / lb);
+    let cycles = 0;
+    for (let line = Math.floor(addr / lb); line <= last; line++) cycles += this.accessLine(line, false);
+    return cycles;
+  }
+
+  /** HOT: cycles to store `sizeBytes` at `addr` (priced like a load, then the lines are dirty). */
+  write(addr: number, sizeBytes: number): number {
+    if (!(sizeBytes > 0)) return 0;
+    const lb = this.lineBytes;
+    const last = Math.floor((addr + sizeBytes - 1) / lb);
+    let cycles = 0;
+    for (let line = Math.floor(addr / lb); line <= last; line++) cycles += this.accessLine(line, true);
+    return cycles;
+  }
+
+  /** HOT: one line access through L1 -> L2 -> LLC partition -> DRAM; returns its cycles and counts them. */
+  accessLine(line: number, isWrite: boolean): number {
+    const ctr = this.counters;
+    const row = this.row;
+    if (this.l1.lookup(line, isWrite)) {
+      const c1 = this.l1Cycles;
+      ctr[row + SRC_L1]++;
+      ctr[row + CTR_CYCLES + SRC_L1] += c1;
+      this.stallCycles += c1;
+      return c1;
+    }
+    ctr[row + CTR_L1_MISSES]++;
+    let cycles: number;
+    let src: number;
+    if (this.l2.lookup(line, false)) {
+      cycles = this.l2Cycles;
+      src = SRC_L2;
+    } else {
+      ctr[row + CTR_L2_MISSES]++;
+      let inLlc: boolean;
+      let dirtyUp = false;
+      if (this.inclusive) {
+        inLlc = this.llc.lookup(line, false);
+        if (!inLlc) this.fillLlcInclusive(line, false);
+      } else {
+        // Exclusive move-up: the line leaves the victim cache, keeping its dirty bit.
+        const st = this.llc.invalidate(line);
+        inLlc = st >= 0;
+        dirtyUp = st === 1;
+      }
+      if (inLlc) {
+        ctr[row + CTR_LLC_HITS]++;
+        cycles = this.llcCycles;
+        src = SRC_LLC;
+      } else {
+        ctr[row + CTR_LLC_MISSES]++;
+        if (this.homeSocketOfLine(line) === this.socket) {
+          cycles = this.dramLocalCycles;
+          src = SRC_DRAM_LOCAL;
+        } else {
+          cycles = this.dramRemoteCycles;
+          src = SRC_DRAM_REMOTE;
+        }
+      }
+      this.fillL2(line, dirtyUp);
+    }
+    this.fillL1(line, isWrite);
+    ctr[row + src]++;
+    ctr[row + CTR_CYCLES + src] += cycles;
+    this.stallCycles += cycles;
+    return cycles;
+  }
+
+  /**
+   * HOT: a fresh copy of `line` arrives from elsewhere (another core's cache,
+   * or the NIC): any stale copy in this core's levels is dropped without
+   * write-back, and the line is filled into L1 and L2 (and an inclusive LLC),
+   * dirty in L1 if `isDirty`. Charges nothing: the caller prices the transfer
+   * (see charge) and counts it.
+   */
+  installLine(line: number, isDirty: boolean): void {
+    this.l1.invalidate(line);
+    this.l2.invalidate(line);
+    this.llc.invalidate(line);
+    if (this.inclusive) this.fillLlcInclusive(line, false);
+    this.fillL2(line, false);
+    this.fillL1(line, isDirty);
+  }
+
+  // Fills. Each inserts a line known to be absent from that level (it just
+  // missed there, or was just invalidated, or is a victim from the level above,
+  // which by the policies above the level below never holds).
+
+
+  /** HOT: count one line served from source `src` (SRC_*) at `cycles` for the current module (and in stallCycles). */
+  charge(src: number, cycles: number): void {
+    const ctr = this.counters;
+    ctr[this.row + src]++;
+    ctr[this.row + CTR_CYCLES + src] += cycles;
+    this.stallCycles += cycles;
+  }
+
+  private fillL1(line: number, isDirty: boolean): void {
+    const l1 = this.l1;
+    l1.insertAbsent(line, isDirty);
+    const v = l1.victimLine;
+    if (v !== NO_LINE && l1.victimDirty) {
+      // Write back to the nearest level below that holds v; else v goes back into L2.
+      if (!this.l2.markDirty(v) && !this.llc.markDirty(v)) this.fillL2(v, true);
+    }
+  }
+
+  private fillL2(line: number, isDirty: boolean): void {
+    const l2 = this.l2;
+    l2.insertAbsent(line, isDirty);
+    const v = l2.victimLine;
+    if (v === NO_LINE) return;
+    const vDirty = l2.victimDirty;
+    if (this.inclusive) {
+      // By inclusion the LLC still holds v; a dirty victim updates that copy.
+      if (vDirty && !this.llc.markDirty(v)) this.fillLlcInclusive(v, true);
+      return;
+    }
+    const llc = this.llc;
+    llc.insertAbsent(v, vDirty);
+    if (llc.victimLine !== NO_LINE && llc.victimDirty) this.counters[this.row + CTR_WRITEBACKS]++;
+  }
+
+  /** Inclusive LLC fill: the LLC victim is back-invalidated in L1 and L2. */
+  private fillLlcInclusive(line: number, isDirty: boolean): void {
+    const llc = this.llc;
+    llc.insertAbsent(line, isDirty);
+    const v = llc.victimLine;
+    if (v === NO_LINE) return;
+    const vDirty = llc.victimDirty;
+    const d1 = this.l1.invalidate(v);
+    const d2 = this.l2.invalidate(v);
+    if (vDirty || d1 === 1 || d2 === 1) this.counters[this.row + CTR_WRITEBACKS]++;
+  }
+
+  // ------------------------------------------------------------ COLD
+
+  /** COLD: counters of module `id` (the "no module" row for -1). */
+  moduleCounters(id: number): MemCounterSnapshot {
+    const r = id >= 0 && id < this.maxModules ? id : this.maxModules;
+    return snapshotRow(this.counters, r * MEM_COUNTERS_PER_ROW);
+  }
+
+  /** COLD: counters summed over every module row. */
+  totals(): MemCounterSnapshot {
+    const offs: number[] = [];
+    for (let r = 0; r <= this.maxModules; r++) offs.push(r * MEM_COUNTERS_PER_ROW);
+    return snapshotRow(sumRows(this.counters, offs), 0);
+  }
+
+  /** COLD: zero every counter (e.g. at the end of warm-up); cache contents stay. */
+  resetCounters(): void {
+    this.counters.fill(0);
+  }
+
+  /** COLD: empty every level (cold caches); counters stay. */
+  flush(): void {
+    this.l1.clear();
+    this.l2.clear();
+    this.llc.clear();
+  }
+}
