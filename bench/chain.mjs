@@ -1,0 +1,49 @@
+// The hardware-model chain: ACL -> LB -> L3FWD, run to completion on the
+// [ExecModels] machine preset (cache model on), 64-byte frames just above
+// what the cores take. Emulated packet-NF-hops per wall-clock second, and
+// where the host time goes (run with --prof for a CPU profile breakdown).
+//
+//   npm run build && node bench/chain.mjs [--quick]
+import { runScenario } from '../dist/engine/run.js';
+import { validateScenario } from '../dist/scenario/validate.js';
+import { NF_KINDS } from '../dist/nf/catalog.js';
+import { layoutChain } from '../dist/graph/exec-models.js';
+import { referenceChain, SRC_NET, DST_NET, EXEC_MODELS_MACHINE } from '../dist/experiments/chains.js';
+
+const quick = process.argv.includes('--quick');
+
+function scenario(cores, entries, ms) {
+  return validateScenario(layoutChain({
+    name: `bench-chain-${cores}`,
+    machine: EXEC_MODELS_MACHINE,
+    port: { lineRate: '400Gbps', traffic: { flows: Math.max(90, entries), frameSize: 64, rate: `${6 * cores}Mpps`, srcNet: SRC_NET, dstNet: DST_NET } },
+    chain: referenceChain({ stateEntries: entries, backends: Math.min(entries, 1024), aclRules: 100, seed: 1 }),
+    model: { model: 'rtc', cores },
+    duration: `${ms}ms`,
+  }), { kinds: NF_KINDS, baseDir: null });
+}
+
+async function measure(label, s, threads) {
+  await runScenario(s, { threads });
+  const walls = [];
+  let hops = 0;
+  for (let i = 0; i < (quick ? 1 : 3); i++) {
+    const t0 = process.hrtime.bigint();
+    const { record } = await runScenario(s, { threads });
+    walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    hops = record.modules.filter((m) => m.kind !== 'queue').reduce((a, m) => a + m.packets, 0);
+  }
+  walls.sort((a, b) => a - b);
+  const wall = walls[Math.floor(walls.length / 2)];
+  const perThread = hops / wall / threads;
+  console.log(`${label.padEnd(36)} ${(perThread / 1e6).toFixed(2)} M hops/s per thread (${threads} thread${threads > 1 ? 's' : ''}, ${hops} hops, median ${wall.toFixed(2)} s)`);
+  return { label, threads, hops, wallSeconds: wall, hopsPerSecondPerThread: perThread };
+}
+
+const ms = quick ? 2 : 20;
+const rows = [
+  await measure('1 core, 1024 entries, 1 thread', scenario(1, 1024, ms), 1),
+  await measure('1 core, 100K entries, 1 thread', scenario(1, 100_000, ms), 1),
+  await measure('2 cores, 1024 entries, 2 threads', scenario(2, 1024, ms), 2),
+];
+console.log(JSON.stringify({ bench: 'chain', rows }));
