@@ -36,6 +36,32 @@ export interface RunOptions {
   onProgress?: (fraction: number) => void;
   /** Seconds without any progress before the run is declared stalled. */
   stallSeconds?: number;
+  /**
+   * Warm workers to run on (see createWorkerPool), e.g. across the points of
+   * an experiment; used when it has exactly the threads the run needs, and
+   * left running. Otherwise the run starts and stops its own.
+   */
+  pool?: WorkerPool;
+}
+
+/** A set of started worker threads that several runs can use one after another. */
+export interface WorkerPool {
+  readonly threads: number;
+  readonly piscina: Piscina;
+  close(): Promise<void>;
+}
+
+export function createWorkerPool(threads: number): WorkerPool {
+  const piscina = new Piscina({
+    filename: workerFile(),
+    minThreads: threads,
+    maxThreads: threads,
+    concurrentTasksPerWorker: 1,
+    atomics: 'disabled',
+    idleTimeout: 60_000,
+  });
+  let closing: Promise<void> | null = null;
+  return { threads, piscina, close: () => (closing ??= piscina.destroy()) };
 }
 
 export interface RunOutput {
@@ -95,14 +121,9 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   epochEnds.push(s.durationCycles);
 
   const shared = SharedState.create(plan, threads, s.machine.preset !== null);
-  const pool = new Piscina({
-    filename: workerFile(),
-    minThreads: threads,
-    maxThreads: threads,
-    concurrentTasksPerWorker: 1,
-    atomics: 'disabled',
-    idleTimeout: 60_000,
-  });
+  const own = opts.pool === undefined || opts.pool.threads !== threads;
+  const workers = own ? createWorkerPool(threads) : opts.pool!;
+  const pool = workers.piscina;
 
   const channels = Array.from({ length: threads }, () => new MessageChannel());
   const epochMsgs: Map<number, CoreTelemetry[][]> = new Map();
@@ -206,7 +227,8 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   } finally {
     clearInterval(watchdog);
     for (const ch of channels) ch.port1.close();
-    await pool.destroy();
+    // A failed run may leave workers in any state: never hand them on.
+    if (own || failure !== null) await workers.close();
   }
 }
 

@@ -3,7 +3,7 @@
  * thread it is given) and assembles the output: a versioned JSON document,
  * CSV rows, and the summary tables and plots.
  */
-import { runScenario } from '../engine/run.js';
+import { createWorkerPool, resolveThreads, runScenario, type WorkerPool } from '../engine/run.js';
 import type { ResultRecord } from '../metrics/record.js';
 import { NF_KINDS } from '../nf/catalog.js';
 import { validateScenario } from '../scenario/validate.js';
@@ -33,15 +33,25 @@ export async function runExperiment(exp: Experiment, params: ExperimentParams, o
   const t0 = process.hrtime.bigint();
   const points = exp.points(params);
   const results: PointResult[] = [];
-  for (let i = 0; i < points.length; i++) {
-    const point = points[i]!;
-    opts.onPoint?.(i, points.length, point.label);
-    const scenario = validateScenario(point.scenario, { kinds: NF_KINDS, baseDir: null });
-    const runOpts: Parameters<typeof runScenario>[1] = {};
-    if (opts.threads !== undefined) runOpts.threads = opts.threads;
-    if (opts.onProgress) runOpts.onProgress = opts.onProgress;
-    const { record } = await runScenario(scenario, runOpts);
-    results.push({ point, record });
+  // One set of warm workers for every point that needs as many threads.
+  let pool: WorkerPool | null = null;
+  try {
+    for (let i = 0; i < points.length; i++) {
+      const point = points[i]!;
+      opts.onPoint?.(i, points.length, point.label);
+      const scenario = validateScenario(point.scenario, { kinds: NF_KINDS, baseDir: null });
+      const threads = resolveThreads(opts.threads ?? scenario.threads, scenario.machine.cores);
+      if (pool === null || pool.threads !== threads) {
+        await pool?.close();
+        pool = createWorkerPool(threads);
+      }
+      const runOpts: Parameters<typeof runScenario>[1] = { threads, pool };
+      if (opts.onProgress) runOpts.onProgress = opts.onProgress;
+      const { record } = await runScenario(scenario, runOpts);
+      results.push({ point, record });
+    }
+  } finally {
+    await pool?.close();
   }
   const summary = exp.summarize(results, params);
   const output: ExperimentOutput = {
