@@ -4,7 +4,7 @@
 // where the host time goes (run with --prof for a CPU profile breakdown).
 //
 //   npm run build && node bench/chain.mjs [--quick]
-import { runScenario } from '../dist/engine/run.js';
+import { createWorkerPool, runScenario } from '../dist/engine/run.js';
 import { validateScenario } from '../dist/scenario/validate.js';
 import { NF_KINDS } from '../dist/nf/catalog.js';
 import { layoutChain } from '../dist/graph/exec-models.js';
@@ -24,15 +24,18 @@ function scenario(cores, entries, ms) {
 }
 
 async function measure(label, s, threads) {
-  await runScenario(s, { threads });
+  // Warm workers, as an experiment's points use them: start-up is not counted.
+  const pool = createWorkerPool(threads);
+  await runScenario(s, { threads, pool });
   const walls = [];
   let hops = 0;
   for (let i = 0; i < (quick ? 1 : 3); i++) {
     const t0 = process.hrtime.bigint();
-    const { record } = await runScenario(s, { threads });
+    const { record } = await runScenario(s, { threads, pool });
     walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
     hops = record.modules.filter((m) => m.kind !== 'queue').reduce((a, m) => a + m.packets, 0);
   }
+  await pool.close();
   walls.sort((a, b) => a - b);
   const wall = walls[Math.floor(walls.length / 2)];
   const perThread = hops / wall / threads;

@@ -8,7 +8,7 @@
 //     host thread and with min(cores, 2) host threads;
 //   - the same 3-NF chain as an 18-core RTC layout (memory check: peak RSS).
 // Prints one line per case and a final JSON line for scripts.
-import { runScenario } from '../dist/engine/run.js';
+import { createWorkerPool, runScenario } from '../dist/engine/run.js';
 import { validateScenario } from '../dist/scenario/validate.js';
 import { NF_KINDS } from '../dist/nf/catalog.js';
 
@@ -45,15 +45,18 @@ function hops(record) {
 // Median of several timed runs after a warm-up run (JIT, page faults); this
 // 2-vCPU VM is noisy, so one run says little.
 async function measure(label, scenario, threads) {
-  await runScenario(scenario, { threads });
+  // Warm workers, as an experiment's points use them: start-up is not counted.
+  const pool = createWorkerPool(threads);
+  await runScenario(scenario, { threads, pool });
   const walls = [];
   let h = 0;
   for (let i = 0; i < (quick ? 1 : 3); i++) {
     const t0 = process.hrtime.bigint();
-    const { record } = await runScenario(scenario, { threads });
+    const { record } = await runScenario(scenario, { threads, pool });
     walls.push(Number(process.hrtime.bigint() - t0) / 1e9);
     h = hops(record);
   }
+  await pool.close();
   walls.sort((a, b) => a - b);
   const wall = walls[Math.floor(walls.length / 2)];
   const perSec = h / wall;
