@@ -17,7 +17,7 @@ import { NF_KINDS } from '../nf/catalog.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConfigError } from '../util/config-check.js';
-import { PcapError } from '../traffic/pcap.js';
+import { PcapError, readPcapFile } from '../traffic/pcap.js';
 import { runScenario, RunError } from '../engine/run.js';
 import { buildPlan } from '../graph/plan.js';
 import { EMU_VERSION } from '../version.js';
@@ -106,6 +106,8 @@ export function createProgram(io: CliIo): Command {
     .argument('<file>', 'scenario file')
     .action((file: string) => {
       const s = loadScenario(file, {});
+      // Read the pcap traffic files too: a malformed one is bad input, as for `run`.
+      for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
       const plan = buildPlan(s);
       for (const w of plan.warnings) io.err.write(`warning: ${w}\n`);
       io.out.write(`${file}: ok (${s.modules.length} modules, ${s.tasks.length} tasks on ${s.machine.cores} cores, ${plan.channels.length} rings)\n`);

@@ -257,6 +257,13 @@ describe('bad input: exit 2, one line per problem, no stack trace', () => {
     ].join('\n'));
   }
 
+  it('a malformed pcap is bad input for validate too: exit 2, file and byte offset named', async () => {
+    const garbage = new TextEncoder().encode('this is not a capture file, just some text bytes...\n');
+    const pcap = tmpFile('garbage-validate.pcap', garbage);
+    const r = await emu('validate', pcapScenario('garbage-validate.yaml', 'garbage-validate.pcap'));
+    expectBadInput(r);
+    expect(r.err).toBe(`emu: ${pcap}: byte 0: unknown magic 0x74686973 (bytes as stored): not a classic pcap file (expected a1b2c3d4 or a1b23c4d in either byte order)\n`);
+  });
   it('a pcap file of garbage: the message names the file and byte offset 0', async () => {
     const garbage = new TextEncoder().encode('this is not a capture file, just some text bytes...\n');
     const pcap = tmpFile('garbage.pcap', garbage);
