@@ -158,7 +158,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
     // The hardware model: this core's caches and its view of packet lines.
     const preset = scenario.machine.preset;
-    if (preset !== null && shared.lines !== null) {
+    // A core without tasks touches no memory: no hierarchy to build (a preset
+    // has dozens of cores; most scenarios use a few).
+    const busy = plan.tasks.some((t) => t.core === coreId);
+    if (preset !== null && shared.lines !== null && busy) {
       const socket = socketOfCore(preset, coreId);
       let sharers = 0;
       for (const t of plan.tasks) {

@@ -14,6 +14,14 @@
  * i, so they follow a shift with a couple of bit operations instead of a
  * second array move (hence at most 32 ways).
  *
+ * Tags past `fill[s]` are garbage and never trusted, with one exception
+ * handled explicitly: the MRU compare in lookup reads tags[s*ways] without
+ * loading fill[s] first. The tag array is left zero-filled at construction
+ * (not pre-filled with NO_LINE: an engine builds a hierarchy per emulated
+ * core, and filling a 33 MiB LLC's worth of tags costs milliseconds each and
+ * commits every page), so a never-used set reads as holding line 0; a match
+ * on line 0 is therefore confirmed against fill[s].
+ *
  * Set index = line mod sets. With a power-of-two set count that is
  * `(line >>> 0) & mask`: `>>> 0` is ToUint32, i.e. the integer modulo 2^32,
  * exact for every integer below 2^53, and 2^32 is a multiple of the set
@@ -40,7 +48,7 @@ export class SetAssocCache {
   readonly ways: number;
   /** Cache capacity in lines (sets × ways). */
   readonly lines: number;
-  /** Line addresses, per set in recency order (MRU first); NO_LINE when empty. */
+  /** Line addresses, per set in recency order (MRU first); only the first fill[s] of a set are valid. */
   private readonly tags: Float64Array;
   /** Per set: bit i set = the line at recency position i is modified. */
   private readonly dirty: Int32Array;
@@ -66,7 +74,8 @@ export class SetAssocCache {
     this.sets = sets;
     this.ways = ways;
     this.lines = sets * ways;
-    this.tags = new Float64Array(sets * ways).fill(NO_LINE);
+    // Zero-filled, not NO_LINE-filled: see the file comment (lookup guards line 0).
+    this.tags = new Float64Array(sets * ways);
     this.dirty = new Int32Array(sets);
     this.waysMask = ways === 32 ? -1 : (1 << ways) - 1;
     this.fill = new Uint16Array(sets);
@@ -115,10 +124,18 @@ export class SetAssocCache {
     const set = this.setIndex(line);
     const base = set * this.ways;
     const tags = this.tags;
-    if (tags[base] === line) {
+    // `line !== 0 ||`: an empty set's first tag may be the initial 0 (file comment).
+    if (tags[base] === line && (line !== 0 || this.fill[set] !== 0)) {
       if (isWrite) this.dirty[set] |= 1;
       return true;
     }
+    // Kept out of line so that this MRU test stays small enough to inline into callers.
+    return this.lookupRest(line, isWrite, set, base);
+  }
+
+  /** HOT: lookup past the MRU way: scan recency positions 1.. and promote a hit. */
+  private lookupRest(line: number, isWrite: boolean, set: number, base: number): boolean {
+    const tags = this.tags;
     const n = this.fill[set]!;
     for (let i = 1; i < n; i++) {
       if (tags[base + i] === line) {
@@ -253,7 +270,7 @@ export class SetAssocCache {
 
   /** COLD: empty the cache (dirty lines are discarded, not reported). */
   clear(): void {
-    this.tags.fill(NO_LINE);
+    this.tags.fill(0);
     this.dirty.fill(0);
     this.fill.fill(0);
     this.victimLine = NO_LINE;

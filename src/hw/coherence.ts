@@ -211,6 +211,8 @@ export class PacketCoherence {
   private readonly coreSockets: Int32Array;
   private readonly words: Int32Array;
   private readonly lineBytes: number;
+  /** 1 / lineBytes when that is a power of two (exact, so a multiply replaces the divide), else 0. */
+  private readonly invLineBytes: number;
   private readonly nicCycles: number;
   private readonly nicSrc: number;
   private readonly cleanCycles: number;
@@ -234,6 +236,8 @@ export class PacketCoherence {
     this.coreSockets = new Int32Array(n);
     for (let c = 0; c < n; c++) this.coreSockets[c] = opts.coreSockets?.[c] ?? socketOfCore(m, c);
     this.lineBytes = m.lineBytes;
+    const lb = m.lineBytes;
+    this.invLineBytes = Number.isInteger(lb) && lb > 0 && (lb & (lb - 1)) === 0 ? 1 / lb : 0;
     const local = this.socket === this.nicSocket;
     if (this.ddio) {
       this.nicCycles = local ? m.caches.LLC.latencyCycles : m.caches.LLC.remoteLatencyCycles;
@@ -278,10 +282,9 @@ export class PacketCoherence {
     const b = h * PKT_LINE_WORDS;
     const me = this.coreId;
     const isWrite = mode !== MODE_READ;
-    const lb = this.lineBytes;
-    const slotLine = Math.floor(slotAddr / lb);
+    const slotLine = this.lineOf(slotAddr);
     const start = slotAddr + offsetBytes;
-    const last = Math.floor((start + sizeBytes - 1) / lb);
+    const last = this.lineOf(start + sizeBytes - 1);
 
     let writer = w[b + PKT_W_WRITER]!;
     let dirty = w[b + PKT_W_DIRTY]!;
@@ -296,7 +299,7 @@ export class PacketCoherence {
     }
 
     let cycles = 0;
-    for (let line = Math.floor(start / lb); line <= last; line++) {
+    for (let line = this.lineOf(start); line <= last; line++) {
       const i = line - slotLine;
       if (i < 0 || i >= PKT_TRACKED_LINES) {
         if (mode === MODE_MARK) mem.installLine(line, true);
@@ -361,6 +364,12 @@ export class PacketCoherence {
     w[b + PKT_W_TOUCHED] = touched;
     w[b + PKT_W_HELD] = held;
     return cycles;
+  }
+
+  /** HOT: floor(addr / lineBytes), by the exact reciprocal when there is one (as MemoryHierarchy does). */
+  private lineOf(addr: number): number {
+    const inv = this.invLineBytes;
+    return inv > 0 ? Math.floor(addr * inv) : Math.floor(addr / this.lineBytes);
   }
 
   private coreSocket(core: number): number {

@@ -57,7 +57,7 @@
  * (every line pays its full latency, one after the other, as [SCC]'s
  * profiler does with worst-case latencies); no TLB; no bandwidth limits.
  *
- * HOT: read, write, accessLine, installLine, charge, setModule (no
+ * HOT: read, write, accessLine (missL1), installLine, charge, setModule (no
  * allocation). COLD: constructor, addHomeRange, snapshots. No `node:*` imports.
  */
 import { NO_LINE, SetAssocCache } from './cache.js';
@@ -123,6 +123,8 @@ export class MemoryHierarchy {
    */
   stallCycles = 0;
 
+  /** 1 / lineBytes when lineBytes is a power of two (exact), else 0 (divide). */
+  private readonly invLineBytes: number;
   private readonly l1Cycles: number;
   private readonly l2Cycles: number;
   private readonly llcCycles: number;
@@ -157,6 +159,8 @@ export class MemoryHierarchy {
     this.coreId = coreId;
     this.socket = socket;
     this.lineBytes = preset.lineBytes;
+    const lb = preset.lineBytes;
+    this.invLineBytes = Number.isInteger(lb) && lb > 0 && (lb & (lb - 1)) === 0 ? 1 / lb : 0;
     const c = preset.caches;
     this.l1 = SetAssocCache.ofSize(c.L1d.sizeBytes, c.L1d.ways, preset.lineBytes);
     this.l2 = SetAssocCache.ofSize(c.L2.sizeBytes, c.L2.ways, preset.lineBytes);
@@ -212,37 +216,58 @@ export class MemoryHierarchy {
     this.row = (id >= 0 && id < this.maxModules ? id : this.maxModules) * MEM_COUNTERS_PER_ROW;
   }
 
+  /** HOT: the line holding byte `addr` (floor(addr / lineBytes)). */
+  private lineOf(addr: number): number {
+    // With a power-of-two line size, multiplying by its reciprocal (itself a
+    // power of two, so exact) gives the same double as the division, and a
+    // multiply is several times cheaper than a divide on the hot path.
+    const inv = this.invLineBytes;
+    return inv > 0 ? Math.floor(addr * inv) : Math.floor(addr / this.lineBytes);
+  }
+
   /** HOT: cycles to load `sizeBytes` at simulated address `addr`. */
   read(addr: number, sizeBytes: number): number {
     if (!(sizeBytes > 0)) return 0;
-    const lb = this.lineBytes;
-    const last = Math.floor((addr + sizeBytes - 1) / lb);
+    const first = this.lineOf(addr);
+    const last = this.lineOf(addr + sizeBytes - 1);
+    // Most accesses (a table entry, a header field) fit in one line.
+    if (first === last) return this.accessLine(first, false);
     let cycles = 0;
-    for (let line = Math.floor(addr / lb); line <= last; line++) cycles += this.accessLine(line, false);
+    for (let line = first; line <= last; line++) cycles += this.accessLine(line, false);
     return cycles;
   }
 
   /** HOT: cycles to store `sizeBytes` at `addr` (priced like a load, then the lines are dirty). */
   write(addr: number, sizeBytes: number): number {
     if (!(sizeBytes > 0)) return 0;
-    const lb = this.lineBytes;
-    const last = Math.floor((addr + sizeBytes - 1) / lb);
+    const first = this.lineOf(addr);
+    const last = this.lineOf(addr + sizeBytes - 1);
+    if (first === last) return this.accessLine(first, true);
     let cycles = 0;
-    for (let line = Math.floor(addr / lb); line <= last; line++) cycles += this.accessLine(line, true);
+    for (let line = first; line <= last; line++) cycles += this.accessLine(line, true);
     return cycles;
   }
 
   /** HOT: one line access through L1 -> L2 -> LLC partition -> DRAM; returns its cycles and counts them. */
   accessLine(line: number, isWrite: boolean): number {
-    const ctr = this.counters;
-    const row = this.row;
     if (this.l1.lookup(line, isWrite)) {
       const c1 = this.l1Cycles;
+      const ctr = this.counters;
+      const row = this.row;
       ctr[row + SRC_L1]++;
       ctr[row + CTR_CYCLES + SRC_L1] += c1;
       this.stallCycles += c1;
       return c1;
     }
+    // The L1 hit above is the common case; the rest stays out of line so
+    // this function remains small enough to inline into read and write.
+    return this.missL1(line, isWrite);
+  }
+
+  /** HOT: accessLine after an L1 miss: L2, then the LLC partition, then DRAM; fills on the way back. */
+  private missL1(line: number, isWrite: boolean): number {
+    const ctr = this.counters;
+    const row = this.row;
     ctr[row + CTR_L1_MISSES]++;
     let cycles: number;
     let src: number;

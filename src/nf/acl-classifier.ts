@@ -200,32 +200,53 @@ export class AclClassifier {
     let tuples = 0;
     let slots = 0;
     let rules = 0;
+    // Fields in locals: the compiler cannot always prove that the inlined
+    // mem.read (which stores into the memory model) leaves them unchanged, so
+    // it would reload them on every iteration.
     const T = this.tupleCount;
+    const tuplesBase = this.tuplesBase;
+    const slotsBase = this.slotsBase;
+    const rulesBase = this.rulesBase;
+    const tMinPrio = this.tMinPrio;
+    const tSrcMask = this.tSrcMask;
+    const tDstMask = this.tDstMask;
+    const tSlotBase = this.tSlotBase;
+    const tSlotMask = this.tSlotMask;
+    const sSrc = this.sSrc;
+    const sDst = this.sDst;
+    const sStart = this.sStart;
+    const sEnd = this.sEnd;
+    const rPrio = this.rPrio;
+    const rProto = this.rProto;
+    const rSpLo = this.rSpLo;
+    const rSpHi = this.rSpHi;
+    const rDpLo = this.rDpLo;
+    const rDpHi = this.rDpHi;
     for (let t = 0; t < T; t++) {
-      mem.read(this.tuplesBase + t * ACL_TUPLE_BYTES, TUPLE_READ_BYTES);
-      if (this.tMinPrio[t]! >= best) break;
+      mem.read(tuplesBase + t * ACL_TUPLE_BYTES, TUPLE_READ_BYTES);
+      if (tMinPrio[t]! >= best) break;
       tuples++;
-      const sk = (src & this.tSrcMask[t]!) >>> 0;
-      const dk = (dst & this.tDstMask[t]!) >>> 0;
-      const base = this.tSlotBase[t]!;
-      const mask = this.tSlotMask[t]!;
+      const sk = (src & tSrcMask[t]!) >>> 0;
+      const dk = (dst & tDstMask[t]!) >>> 0;
+      const base = tSlotBase[t]!;
+      const mask = tSlotMask[t]!;
       let j = pairHash(sk, dk) & mask;
       for (;;) {
         const s = base + j;
-        mem.read(this.slotsBase + s * ACL_SLOT_BYTES, ACL_SLOT_BYTES);
+        mem.read(slotsBase + s * ACL_SLOT_BYTES, ACL_SLOT_BYTES);
         slots++;
-        const end = this.sEnd[s]!;
+        const end = sEnd[s]!;
         if (end === 0) break;
-        if (this.sSrc[s] === sk && this.sDst[s] === dk) {
-          for (let r = this.sStart[s]!; r < end; r++) {
-            mem.read(this.rulesBase + r * ACL_RULE_BYTES, ACL_RULE_BYTES);
+        if (sSrc[s] === sk && sDst[s] === dk) {
+          for (let r = sStart[s]!; r < end; r++) {
+            mem.read(rulesBase + r * ACL_RULE_BYTES, ACL_RULE_BYTES);
             rules++;
-            const prio = this.rPrio[r]!;
+            const prio = rPrio[r]!;
             if (prio >= best) break;
-            const rp = this.rProto[r]!;
+            const rp = rProto[r]!;
             if ((rp === ACL_PROTO_ANY || rp === proto) &&
-                srcPort >= this.rSpLo[r]! && srcPort <= this.rSpHi[r]! &&
-                dstPort >= this.rDpLo[r]! && dstPort <= this.rDpHi[r]!) {
+                srcPort >= rSpLo[r]! && srcPort <= rSpHi[r]! &&
+                dstPort >= rDpLo[r]! && dstPort <= rDpHi[r]!) {
               best = prio;
               break;
             }
