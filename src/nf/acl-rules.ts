@@ -24,7 +24,7 @@
  * Priority is order: the first rule (inline rules, then file rules, then
  * generated ones, as the NF concatenates them) that matches decides.
  */
-import { parseIpv4 } from '../packet/addr-text.js';
+import { ipv4PrefixMask, parseIpv4 } from '../packet/addr-text.js';
 import { IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP } from '../packet/checksum.js';
 import { ConfigError, Problems, asObject, indexPath, joinPath, rejectUnknownKeys } from '../util/config-check.js';
 import { Prng } from '../util/prng.js';
@@ -56,9 +56,7 @@ const PROTO_HELP = 'tcp, udp, icmp, any, or a protocol number 0..255';
 const PROTO_NAMES: Readonly<Record<string, number>> = { tcp: IP_PROTO_TCP, udp: IP_PROTO_UDP, icmp: IP_PROTO_ICMP, any: ACL_PROTO_ANY, '*': ACL_PROTO_ANY };
 
 /** COLD: the network mask of a prefix length as a u32 (0 for /0). */
-export function aclPrefixMask(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-}
+export const aclPrefixMask = ipv4PrefixMask;
 
 /** COLD: "a.b.c.d/len", "a.b.c.d" or "any" to {addr, len}, or null. */
 export function parseAclPrefix(text: string): { addr: number; len: number } | null {

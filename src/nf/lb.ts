@@ -25,7 +25,7 @@ import { ParseResult, ParsedPacket, parsePacket } from '../packet/parse.js';
 import { IP_PROTO_TCP, IP_PROTO_UDP, TCP_CHECKSUM_OFF, UDP_CHECKSUM_OFF } from '../packet/checksum.js';
 import { L4_DST_PORT_OFF } from '../packet/header-consts.js';
 import { setIpv4Dst, setL4Port } from '../packet/header-write.js';
-import { parseIpv4 } from '../packet/addr-text.js';
+import { parseIpv4, parseIpv4Prefix } from '../packet/addr-text.js';
 import {
   asObject, indexPath, readArray, readInt, readNumber, readString, rejectUnknownKeys, type Problems,
 } from '../util/config-check.js';
@@ -185,14 +185,11 @@ function readBackendPool(p: Problems, o: Record<string, unknown>, path: string):
   if (g === undefined) return null;
   rejectUnknownKeys(p, g, ['within', 'count', 'port'], pp);
   const within = readString(p, g, 'within', pp, {});
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(within);
-  const len = m ? Number(m[5]) : -1;
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const base = m ? ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0 : 0;
-  const hosts = len >= 0 && len <= 30 ? 2 ** (32 - len) - 2 : 0;
-  if (!m || octets.some((x) => x > 255) || len > 30 || base % 2 ** (32 - len) !== 0) {
-    p.add(`${pp}.within`, within, 'an IPv4 prefix of length 0..30 with no host bits set, like "10.64.0.0/10"');
-  }
+  const prefix = parseIpv4Prefix(within);
+  const ok = prefix !== null && !prefix.hostBits && prefix.len <= 30;
+  const base = ok ? prefix.addr : 0;
+  const hosts = ok ? 2 ** (32 - prefix.len) - 2 : 0;
+  if (!ok) p.add(`${pp}.within`, within, 'an IPv4 prefix of length 0..30 with no host bits set, like "10.64.0.0/10"');
   const count = readInt(p, g, 'count', pp, { min: 1, max: Math.max(1, Math.min(MAX_BACKENDS, hosts)) });
   const port = readInt(p, g, 'port', pp, { min: 1, max: 65535, default: 80 });
   return { base, count, port };

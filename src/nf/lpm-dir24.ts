@@ -35,6 +35,7 @@
  * `tbl1Base`, the groups at `groupsBase`, 4 bytes per entry; `lookup` declares
  * exactly the entries it reads.
  */
+import { ipv4PrefixMask } from '../packet/addr-text.js';
 import type { MemoryModel } from './nf.js';
 
 export const LPM_ENTRY_BYTES = 4;
@@ -57,9 +58,7 @@ export interface LpmPrefix {
 }
 
 /** COLD: the network mask of a prefix length as a u32 (len 0 gives 0). */
-export function prefixMask(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-}
+export const prefixMask = ipv4PrefixMask;
 
 export class LpmDir24 {
   readonly firstLevelBits: number;

@@ -12,7 +12,7 @@
  *   generate: { count: 1000, seed: 7, within: "192.168.0.0/16" }
  *   nextHopMacs / portMacs: ["02:00:00:00:00:01", ...]  one per port
  */
-import { parseIpv4, parseMac } from '../packet/addr-text.js';
+import { parseIpv4, parseIpv4Prefix, parseMac } from '../packet/addr-text.js';
 import { asObject, indexPath, joinPath, readArray, readInt, readNumber, readString, rejectUnknownKeys, type Problems } from '../util/config-check.js';
 import { Prng } from '../util/prng.js';
 import { LPM_MAX_FIRST_LEVEL_BITS, LPM_MIN_FIRST_LEVEL_BITS, prefixMask } from './lpm-dir24.js';
@@ -45,14 +45,11 @@ export const DEFAULT_GENERATE_WITHIN = '192.168.0.0/16';
 
 /** COLD: "a.b.c.d/len" to [addr, len] (host bits must be zero), or a reason it is not one. */
 export function parsePrefix(text: string): { addr: number; len: number } | string {
-  const slash = text.indexOf('/');
-  if (slash < 0) return 'a prefix like "10.0.0.0/8" (address/length)';
-  const addr = parseIpv4(text.slice(0, slash));
-  const lenText = text.slice(slash + 1);
-  if (addr === null || !/^(0|[1-9]\d?)$/.test(lenText) || Number(lenText) > 32) return 'a prefix like "10.0.0.0/8" (dotted quad, then a length 0..32)';
-  const len = Number(lenText);
-  if (((addr & ~prefixMask(len)) >>> 0) !== 0) return `a prefix with no host bits set (did you mean "${maskedText(addr, len)}"?)`;
-  return { addr, len };
+  if (text.indexOf('/') < 0) return 'a prefix like "10.0.0.0/8" (address/length)';
+  const r = parseIpv4Prefix(text);
+  if (r === null) return 'a prefix like "10.0.0.0/8" (dotted quad, then a length 0..32)';
+  if (r.hostBits) return `a prefix with no host bits set (did you mean "${maskedText(r.addr, r.len)}"?)`;
+  return { addr: r.addr, len: r.len };
 }
 
 function maskedText(addr: number, len: number): string {

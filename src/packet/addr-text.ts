@@ -23,6 +23,26 @@ export function parseIpv4(text: string): number | null {
   return ip;
 }
 
+/** Mask of an IPv4 prefix length (0..32) as a u32. */
+export function ipv4PrefixMask(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+/**
+ * COLD: "a.b.c.d/len" to { addr, len } (strict dotted quad, length 0..32
+ * without leading zeros), else null. Host bits below the length are allowed
+ * here: callers decide whether that is an error (see hostBits).
+ */
+export function parseIpv4Prefix(text: string): { addr: number; len: number; hostBits: boolean } | null {
+  const slash = text.indexOf('/');
+  if (slash < 0) return null;
+  const addr = parseIpv4(text.slice(0, slash));
+  const lenText = text.slice(slash + 1);
+  if (addr === null || !/^(0|[1-9]\d?)$/.test(lenText) || Number(lenText) > 32) return null;
+  const len = Number(lenText);
+  return { addr, len, hostBits: ((addr & ~ipv4PrefixMask(len)) >>> 0) !== 0 };
+}
+
 /** COLD: aa:bb:cc:dd:ee:ff (lowercase) of a 48-bit MAC number. */
 export function formatMac(mac: number): string {
   let text = '';

@@ -16,6 +16,7 @@ import { parseRate } from '../util/units.js';
 import { readDurationCycles, readPath, readRate } from './readers.js';
 import type { FrameSizeWeight, GeneratorSpec, PcapSpec, TrafficSpec } from './types.js';
 import { IMIX_SIMPLE } from '../traffic/size-mix.js';
+import { parseIpv4Prefix } from '../packet/addr-text.js';
 
 /** Smallest Ethernet frame, FCS included. */
 export const MIN_FRAME_BYTES = 64;
@@ -86,19 +87,12 @@ function checkGenerator(p: Problems, obj: Record<string, unknown>, path: string,
 /** An IPv4 prefix like "10.0.0.0/8" with no host bits set, as [base, length]. */
 function readPrefix(p: Problems, obj: Record<string, unknown>, key: string, path: string, fallback: string): [number, number] {
   const text = readString(p, obj, key, path, { default: fallback });
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const len = m ? Number(m[5]) : -1;
-  if (!m || octets.some((o) => o > 255) || len > 32) {
-    p.add(joinPath(path, key), text, 'an IPv4 prefix like "10.0.0.0/8"');
+  const prefix = parseIpv4Prefix(text);
+  if (prefix === null || prefix.hostBits) {
+    p.add(joinPath(path, key), text, prefix === null ? 'an IPv4 prefix like "10.0.0.0/8"' : `a prefix with no host bits set (e.g. the network address of ${text})`);
     return key === 'srcNet' ? [0x0a000000, 8] : [0xc0a80000, 16];
   }
-  const base = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
-  if (len < 32 && base % 2 ** (32 - len) !== 0) {
-    p.add(joinPath(path, key), text, `a prefix with no host bits set (e.g. the network address of ${text})`);
-    return key === 'srcNet' ? [0x0a000000, 8] : [0xc0a80000, 16];
-  }
-  return [base, len];
+  return [prefix.addr, prefix.len];
 }
 
 function readFrameSizes(p: Problems, obj: Record<string, unknown>, path: string): FrameSizeWeight[] {
