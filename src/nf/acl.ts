@@ -21,7 +21,8 @@
  * parser's reason name; IPv6 (parsed fine, but this ACL is IPv4-only) is
  * dropped as `unsupported_ethertype`.
  */
-import { ParseResult, ParsedPacket, PARSE_RESULT_COUNT, parsePacket, parseResultName } from '../packet/parse.js';
+import { ParseResult, ParsedPacket, PARSE_RESULT_COUNT, parseResultName } from '../packet/parse.js';
+import { parseDropIds, parseIpv4OrDrop } from './parse-drops.js';
 import { asObject, readArray, readBool, readInt, readNumber, readString, rejectUnknownKeys, type Problems } from '../util/config-check.js';
 import { ACL_MAX_RULES, AclClassifier } from './acl-classifier.js';
 import { ACL_ACTIONS, generateAclRules, parseAclPrefix, readAclRuleList, type AclAction, type AclGenerateSpec, type AclRule } from './acl-rules.js';
@@ -67,7 +68,7 @@ class Acl implements NfInstance {
   readonly cost: NfCost;
   private readonly parsed = new ParsedPacket();
   /** Drop-reason id per ParseResult code. */
-  private readonly parseDropId = new Int32Array(PARSE_RESULT_COUNT);
+  private readonly parseDropId: Int32Array;
   private readonly notIpv4Id: number;
   private readonly denyId: number;
   private readonly defaultDeny: boolean;
@@ -77,7 +78,7 @@ class Acl implements NfInstance {
 
   constructor(config: AclConfig, env: NfEnv, readonly classifier: AclClassifier) {
     this.cost = { cyclesPerBatch: config.cyclesPerBatch, cyclesPerPacket: config.cyclesPerPacket, cyclesPerByte: 0 };
-    for (let c = 1; c < PARSE_RESULT_COUNT; c++) this.parseDropId[c] = env.dropReason(parseResultName(c));
+    this.parseDropId = parseDropIds(env);
     this.notIpv4Id = env.dropReason(parseResultName(ParseResult.UnsupportedEtherType));
     this.denyId = config.deniedGate ? -1 : env.dropReason('acl_deny');
     this.defaultDeny = config.defaultAction === 'deny';
@@ -92,8 +93,6 @@ class Acl implements NfInstance {
 
   /** HOT */
   process(ctx: NfContext, handles: Uint32Array, count: number): void {
-    const pool = ctx.pool;
-    const bytes = pool.bytes;
     const pp = this.parsed;
     const cls = this.classifier;
     const denies = cls.denies;
@@ -103,23 +102,7 @@ class Acl implements NfInstance {
     let rules = 0;
     for (let i = 0; i < count; i++) {
       const h = handles[i]!;
-      const off = pool.frameOffset(h);
-      const len = pool.lenBytes[h]!;
-      const code = parsePacket(bytes, off, len, pp, false);
-      // Declare the header bytes the parser looked at: up to the payload on
-      // success, else (roughly) the layer it stopped in.
-      const seen = code === ParseResult.Ok ? pp.payloadOff - off
-        : pp.l4Off >= 0 ? pp.l4Off + 20 - off : pp.l3Off >= 0 ? pp.l3Off + 20 - off : 14;
-      const declared = seen < len ? seen : len;
-      if (declared > 0) ctx.readPacket(h, 0, declared);
-      if (code !== ParseResult.Ok) {
-        ctx.drop(h, this.parseDropId[code]!);
-        continue;
-      }
-      if (pp.ipVersion !== 4) {
-        ctx.drop(h, this.notIpv4Id);
-        continue;
-      }
+      if (!parseIpv4OrDrop(ctx, h, pp, this.parseDropId, this.notIpv4Id, true)) continue;
       const rule = cls.classify(pp.srcIp, pp.dstIp, pp.srcPort, pp.dstPort, pp.proto, ctx.mem);
       tuples += cls.lastTuples;
       slots += cls.lastSlots;

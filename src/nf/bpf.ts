@@ -19,7 +19,8 @@
  * Frames the parser rejects are dropped under the parser's reason names;
  * IPv6 (this NF keys on IPv4 addresses) as `unsupported_ethertype`.
  */
-import { ParseResult, ParsedPacket, PARSE_RESULT_COUNT, parsePacket, parseResultName } from '../packet/parse.js';
+import { ParseResult, ParsedPacket, PARSE_RESULT_COUNT, parseResultName } from '../packet/parse.js';
+import { parseDropIds, parseIpv4OrDrop } from './parse-drops.js';
 import { asObject, readInt, readNumber, rejectUnknownKeys, type Problems } from '../util/config-check.js';
 import { Prng } from '../util/prng.js';
 import { LpmTrie } from './lpm-trie.js';
@@ -70,7 +71,7 @@ class Bpf implements NfInstance {
   readonly counters = new Float64Array(COUNTERS.length);
   readonly cost: NfCost;
   private readonly parsed = new ParsedPacket();
-  private readonly parseDropId = new Int32Array(PARSE_RESULT_COUNT);
+  private readonly parseDropId: Int32Array;
   private readonly notIpv4Id: number;
   private readonly lookups: number;
   private readonly cyclesPerLookup: number;
@@ -78,7 +79,7 @@ class Bpf implements NfInstance {
 
   constructor(config: BpfConfig, env: NfEnv, readonly trie: LpmTrie) {
     this.cost = { cyclesPerBatch: config.cyclesPerBatch, cyclesPerPacket: config.cyclesPerPacket, cyclesPerByte: 0 };
-    for (let c = 1; c < PARSE_RESULT_COUNT; c++) this.parseDropId[c] = env.dropReason(parseResultName(c));
+    this.parseDropId = parseDropIds(env);
     this.notIpv4Id = env.dropReason(parseResultName(ParseResult.UnsupportedEtherType));
     this.lookups = config.lookups;
     this.cyclesPerLookup = config.cyclesPerLookup;
@@ -88,8 +89,6 @@ class Bpf implements NfInstance {
 
   /** HOT */
   process(ctx: NfContext, handles: Uint32Array, count: number): void {
-    const pool = ctx.pool;
-    const bytes = pool.bytes;
     const pp = this.parsed;
     const trie = this.trie;
     const mem = ctx.mem;
@@ -99,22 +98,7 @@ class Bpf implements NfInstance {
     let nodes = 0;
     for (let i = 0; i < count; i++) {
       const h = handles[i]!;
-      const off = pool.frameOffset(h);
-      const len = pool.lenBytes[h]!;
-      const code = parsePacket(bytes, off, len, pp, false);
-      // Header bytes the parser looked at (see acl.ts).
-      const seen = code === ParseResult.Ok ? pp.payloadOff - off
-        : pp.l4Off >= 0 ? pp.l4Off + 20 - off : pp.l3Off >= 0 ? pp.l3Off + 20 - off : 14;
-      const declared = seen < len ? seen : len;
-      if (declared > 0) ctx.readPacket(h, 0, declared);
-      if (code !== ParseResult.Ok) {
-        ctx.drop(h, this.parseDropId[code]!);
-        continue;
-      }
-      if (pp.ipVersion !== 4) {
-        ctx.drop(h, this.notIpv4Id);
-        continue;
-      }
+      if (!parseIpv4OrDrop(ctx, h, pp, this.parseDropId, this.notIpv4Id, true)) continue;
       const k0 = pp.srcIp;
       const k1 = pp.dstIp;
       const k2 = (((pp.srcPort << 16) | pp.dstPort) ^ (pp.proto << 24)) >>> 0;

@@ -32,7 +32,7 @@ import {
 import { flowHashSeed, hashFiveTuple, hashToRange, packPorts } from './flow-hash.js';
 import { FlowTable, MAX_FLOW_TABLE_ENTRIES } from './flow-table.js';
 import type { NfContext, NfCost, NfEnv, NfInstance, NfKind } from './nf.js';
-import { FAILED_PARSE_READ_BYTES, PARSE_DROP_REASONS, parseDropIds } from './parse-drops.js';
+import { PARSE_DROP_REASONS, parseDropIds, parseIpv4OrDrop } from './parse-drops.js';
 
 export interface LbBackend { ip: number; port: number }
 
@@ -119,16 +119,8 @@ class Lb implements NfInstance {
     const counters = this.counters;
     for (let i = 0; i < count; i++) {
       const h = handles[i]!;
+      if (!parseIpv4OrDrop(ctx, h, p, this.parseDrop, this.notIpv4Id, false)) continue;
       const off = pool.frameOffset(h);
-      const len = pool.lenBytes[h]!;
-      const code = parsePacket(buf, off, len, p, false);
-      if (code !== ParseResult.Ok) {
-        ctx.readPacket(h, 0, len < FAILED_PARSE_READ_BYTES ? len : FAILED_PARSE_READ_BYTES);
-        ctx.drop(h, this.parseDrop[code]!);
-        continue;
-      }
-      ctx.readPacket(h, 0, p.payloadOff - off);
-      if (p.ipVersion !== 4) { ctx.drop(h, this.notIpv4Id); continue; }
       const proto = p.proto;
       if (proto !== IP_PROTO_TCP && proto !== IP_PROTO_UDP) { ctx.drop(h, this.unsupportedL4Id); continue; }
       if (p.fragment) { ctx.drop(h, this.fragmentId); continue; }
