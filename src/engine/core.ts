@@ -16,9 +16,22 @@
  *  - Ties: arrivals at exactly `now` are visible at `now`; among rings the
  *    lower channel id comes first. Nothing depends on thread timing.
  *
- * A step is one scheduling decision: admit arrivals, pick a task (round
- * robin among tasks with work, a strategy later issues replace), run one batch
- * to completion, flush its outputs; or, with no work, jump to the next event.
+ * A step is one scheduling decision: admit arrivals, let the core's CPU
+ * scheduler (sched/policy.ts; round robin by default) pick an entity, run one
+ * batch of one of its tasks, flush its outputs; or, with no work, jump to the
+ * next event. Costs of the scheduler's own mechanisms are charged here, once
+ * per event: a context switch when the CPU passes to another entity, a system
+ * call per receive/send as the task's I/O mode says, a packet copy under
+ * cooperative isolation.
+ *
+ * Preemptive policies (CFS, RT) may interrupt a run: its NF logic runs at once
+ * (as always), but its outputs are logged with the work offset at which they
+ * leave, and the run then executes in *segments* of virtual time. A segment
+ * ends at the run's end, at the slice end, or at the next instant a wake-up
+ * could happen (an arrival for a sleeping entity, from outside or from the
+ * run's own outputs); outputs are released when the work before them is done.
+ * A preempted run keeps its remaining work and unreleased outputs until the
+ * scheduler picks its entity again.
  */
 import { findNfKind } from '../nf/catalog.js';
 import { FREE_MEMORY, type MemoryModel, type NfContext, type NfEnv, type NfInstance } from '../nf/nf.js';
@@ -35,6 +48,11 @@ import { PacketCoherence } from '../hw/coherence.js';
 import { MemoryHierarchy } from '../hw/memory.js';
 import { socketOfCore } from '../hw/preset.js';
 import { NIC_BUFFER_BASE, NIC_BUFFER_SPAN } from './nic-addresses.js';
+import { copyCostFit, type CopyCostFit } from '../hw/preset.js';
+import { createScheduler, defaultPolicyParams, type CpuScheduler, type EntityParams, type PolicyName } from '../sched/policy.js';
+import { BATCH_BUCKETS } from './stats.js';
+import { EmissionLog, EMIT_CHANNEL, EMIT_SINK, EMIT_TX } from './emission-log.js';
+import type { TaskTelemetry } from './telemetry.js';
 
 export const STEP_DONE = 0;
 export const STEP_PROGRESS = 1;
@@ -64,6 +82,8 @@ class ModuleRt {
   readonly gateBufs: Uint32Array[];
   readonly gateCounts: Int32Array;
   readonly gateTaps: Int32Array;
+  /** Stopped by the scheduler (did not yield within the timeout): packets reaching it are dropped. */
+  stopped = false;
   constructor(
     readonly id: number,
     readonly name: string,
@@ -86,6 +106,18 @@ interface TaskRt {
   /** 1 when no module on the entry path declares any cost: keeps lookahead >= 1. */
   minChargeCycles: number;
   rxTap: number;
+  /** Schedulable entity (process) of this task on its core. */
+  ent: number;
+  chain: string;
+  detached: boolean;
+  /** 0: polling; 1: one system call per packet received / sent; 2: one per batch. */
+  syscalls: number;
+  /** Copies each packet into its chain's buffer when it takes it (cooperative isolation). */
+  copies: boolean;
+  /** Since when the task has had work without running (-1: not waiting). */
+  waitingSince: number;
+  /** When its last run ended. */
+  lastEnd: number;
 }
 
 interface InputChannel {
@@ -94,6 +126,10 @@ interface InputChannel {
   boundCache: number;
   /** Logical capacity of a back-pressure channel, 0 for tail-drop transport rings. */
   bpCapacity: number;
+  /** Entity of the task this channel feeds. */
+  ent: number;
+  /** After a decision: earliest time something can still arrive on it. */
+  next: number;
 }
 
 export class CoreActor implements Actor, NfContext, ArrivalSink {
@@ -118,11 +154,12 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   private readonly reasonCount: number;
   private readonly gateOverflowId: number;
   private readonly deadendId: number;
+  private readonly nfTimeoutId: number;
+  private readonly nfStoppedId: number;
   private readonly wakeWorkers: number[];
   private readonly portCount: number;
   private readonly warmupCycles: number;
   private readonly endCycles: number;
-  private rr = 0;
   private readonly boundOf = (producer: number): number => this.shared.loadBound(producer);
   private publishedBound = -Infinity;
   private publishedClock = -Infinity;
@@ -133,6 +170,38 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   private extraCycles = 0;
   private cursor = 0;
   private curTask: TaskRt | null = null;
+
+  // CPU scheduling (see sched/policy.ts).
+  /** The policy named in the scenario for this core, or null (round robin, no costs, not reported). */
+  readonly schedPolicy: PolicyName | null;
+  private readonly sched: CpuScheduler;
+  private readonly preemptive: boolean;
+  private readonly entTasks: number[][] = [];
+  private readonly entNext: Int32Array;
+  private readonly runnable: Uint8Array;
+  private readonly wasRunnable: Uint8Array;
+  private readonly woke: Int32Array;
+  private wokeCount = 0;
+  /** Entity that had the CPU last (a switch away from it costs). */
+  private lastEnt = -1;
+  /** Entity holding the CPU in a preemptive policy (-1: none or preempted). */
+  private onCpu = -1;
+  private readonly switchCycles: number;
+  /** Entities are processes (a switch between them is a context switch), not tasks of one process. */
+  private readonly countsSwitches: boolean;
+  private readonly syscallCycles: number;
+  private readonly timeoutCycles: number;
+  private readonly copyFit: CopyCostFit | null;
+  // Runs in progress under a preemptive policy, per entity.
+  private readonly residual: Float64Array;
+  private readonly workDone: Float64Array;
+  private readonly runTaskIdx: Int32Array;
+  private readonly logs: EmissionLog[];
+  /** Set while a preemptive run's NF logic executes: outputs go to the log. */
+  private deferTo: EmissionLog | null = null;
+  private runStart = 0;
+  /** Entity that consumes each channel on this core (-1: not consumed here). */
+  private readonly chanEnt: Int32Array;
 
   constructor(
     coreId: number,
@@ -151,6 +220,8 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.reasonCount = plan.reasons.length;
     this.gateOverflowId = plan.reasons.indexOf('gate_overflow');
     this.deadendId = plan.reasons.indexOf('deadend');
+    this.nfTimeoutId = plan.reasons.indexOf('nf_timeout');
+    this.nfStoppedId = plan.reasons.indexOf('nf_stopped');
     this.portCount = plan.ports.length;
     this.warmupCycles = scenario.warmupCycles;
     this.endCycles = scenario.durationCycles;
@@ -241,12 +312,17 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       const entryCost = this.entryCost(tp.entry);
       const minCharge = entryCost > 0 ? 0 : 1;
       minLookahead = Math.min(minLookahead, entryCost + minCharge);
-      this.tasks.push({ id: tp.id, name: tp.name, batch: Math.min(tp.batch, MAX_BATCH), input, entry: tp.entry, minChargeCycles: minCharge, rxTap: -1 });
+      const ts = scenario.tasks[tp.id]!;
+      this.tasks.push({
+        id: tp.id, name: tp.name, batch: Math.min(tp.batch, MAX_BATCH), input, entry: tp.entry, minChargeCycles: minCharge, rxTap: -1,
+        ent: -1, chain: ts.chain, detached: ts.detached, syscalls: ts.syscalls === 'per-packet' ? 1 : ts.syscalls === 'per-batch' ? 2 : 0,
+        copies: false, waitingSince: -1, lastEnd: 0,
+      });
       for (let r = 0; r < input.rings.length; r++) {
         const ch = plan.channels[ip.channels[r]!]!;
         this.inputChannels.push({
           ring: input.rings[r]!, producer: input.producers[r]!, boundCache: -Infinity,
-          bpCapacity: ch.mode === 'backpressure' ? ch.logicalCap : 0,
+          bpCapacity: ch.mode === 'backpressure' ? ch.logicalCap : 0, ent: -1, next: Infinity,
         });
         // A producer may wait for our takes (back-pressure) or for ring room
         // (wall-clock): wake it when we move.
@@ -255,6 +331,63 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       }
     }
     this.lookaheadCycles = Number.isFinite(minLookahead) ? minLookahead : 1;
+
+    // The CPU scheduler over this core's entities: tasks grouped by `process`.
+    const spec = scenario.schedulers.find((sc) => sc.cores.includes(coreId)) ?? null;
+    const policy: PolicyName = spec?.policy ?? 'rr';
+    this.schedPolicy = spec === null ? null : policy;
+    const procEnt = new Map<string, number>();
+    const params: EntityParams[] = [];
+    for (let i = 0; i < this.tasks.length; i++) {
+      const t = this.tasks[i]!;
+      const ts = scenario.tasks[t.id]!;
+      let e = ts.process === '' ? undefined : procEnt.get(ts.process);
+      if (e === undefined) {
+        e = this.entTasks.length;
+        this.entTasks.push([]);
+        params.push({ weight: ts.weight, priority: ts.priority, nice: ts.nice });
+        if (ts.process !== '') procEnt.set(ts.process, e);
+      }
+      this.entTasks[e]!.push(i);
+      t.ent = e;
+    }
+    this.chanEnt = new Int32Array(plan.channels.length).fill(-1);
+    for (const t of this.tasks) {
+      for (const ch of plan.inputs[t.input.id]!.channels) this.chanEnt[ch] = t.ent;
+      for (const c of this.inputChannels) if (t.input.rings.includes(c.ring)) c.ent = t.ent;
+    }
+    const E = this.entTasks.length;
+    const pp = defaultPolicyParams(scenario.hz);
+    if (spec !== null) {
+      pp.rrSliceCycles = spec.rrSliceCycles;
+      pp.wakeupGranularityCycles = spec.wakeupGranularityCycles;
+    }
+    this.sched = createScheduler(policy, params, pp);
+    this.preemptive = this.sched.preemptive;
+    this.entNext = new Int32Array(E);
+    this.runnable = new Uint8Array(E);
+    this.wasRunnable = new Uint8Array(E);
+    this.woke = new Int32Array(E);
+    this.residual = new Float64Array(E);
+    this.workDone = new Float64Array(E);
+    this.runTaskIdx = new Int32Array(E).fill(-1);
+    this.logs = this.preemptive ? this.entTasks.map(() => new EmissionLog()) : [];
+    const os = preset?.os;
+    this.switchCycles = spec?.switchCycles ?? (os === undefined ? 0
+      : policy === 'coop' || policy === 'cfs' ? os.contextSwitchCycles
+        : policy === 'cfs-batch' ? os.batchContextSwitchCycles
+          : policy === 'rt-fifo' || policy === 'rt-rr' ? os.rtContextSwitchCycles : 0);
+    this.countsSwitches = this.switchCycles > 0 || !(policy === 'rr' || policy === 'wfq' || policy === 'prio');
+    this.syscallCycles = spec?.syscallCycles ?? os?.syscallCycles ?? 0;
+    this.timeoutCycles = spec?.timeoutCycles ?? 0;
+    this.copyFit = preset === null ? null : copyCostFit(preset);
+    if (spec !== null && spec.isolation) {
+      // Cooperative isolation: the first task of a chain with more than one
+      // task on this core copies; the others work zero-copy on its buffer.
+      const chains = new Map<string, TaskRt[]>();
+      for (const t of this.tasks) chains.set(t.chain, [...(chains.get(t.chain) ?? []), t]);
+      for (const list of chains.values()) if (list.length > 1) list[0]!.copies = true;
+    }
     this.wakeWorkers = [...wake].sort((a, b) => a - b);
 
     // Taps on this core.
@@ -319,6 +452,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       const c = chans[i]!;
       const head = c.ring.peekTs();
       if (head !== Infinity && head > now) {
+        c.next = head;
         if (head < next) next = head;
         continue;
       }
@@ -330,6 +464,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       if (c.boundCache > now) {
         const h2 = c.ring.peekTs();
         const t = h2 < c.boundCache ? h2 : c.boundCache;
+        c.next = t;
         if (t < next) next = t;
         continue;
       }
@@ -337,6 +472,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
         // Full: decided until our next take. Its head may have arrived since we
         // first looked, so read it again for the next-event time.
         const h3 = c.ring.peekTs();
+        c.next = h3;
         if (h3 < next) next = h3;
         continue;
       }
@@ -351,16 +487,13 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
     const tasks = this.tasks;
     for (let i = 0; i < tasks.length; i++) tasks[i]!.input.admit(now, this);
+    this.updateRunnable(now);
+    if (this.preemptive) return this.stepPreemptive(now, next);
 
-    // Round robin among tasks with work.
-    const n = tasks.length;
-    for (let k = 0; k < n; k++) {
-      const t = tasks[(this.rr + k) % n]!;
-      if (t.input.ready(now)) {
-        this.rr = (this.rr + k + 1) % n;
-        this.runTask(t, now);
-        return STEP_PROGRESS;
-      }
+    const e = this.sched.pick(this.runnable, -1);
+    if (e >= 0) {
+      this.runTask(this.taskOf(e, now), now, e);
+      return STEP_PROGRESS;
     }
 
     // Idle: jump to the next event (never past the epoch end).
@@ -371,13 +504,122 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     return STEP_PROGRESS;
   }
 
-  private runTask(t: TaskRt, now: number): void {
+  /**
+   * Which entities can run at `now` (a task with work and attached, or a run
+   * in progress), and tell the scheduler who woke up and who went to sleep.
+   */
+  private updateRunnable(now: number): void {
+    const tasks = this.tasks;
+    const runnable = this.runnable;
+    runnable.fill(0);
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      const e = t.ent;
+      if (this.runTaskIdx[e] === i) { runnable[e] = 1; continue; }
+      if (!t.detached && t.input.ready(now)) {
+        runnable[e] = 1;
+        if (t.waitingSince < 0) {
+          const h = t.input.headTime();
+          t.waitingSince = h > t.lastEnd ? h : t.lastEnd;
+        }
+      } else t.waitingSince = -1;
+    }
+    const was = this.wasRunnable;
+    const sched = this.sched;
+    let k = 0;
+    for (let e = 0; e < runnable.length; e++) {
+      if (runnable[e] !== was[e]) {
+        if (runnable[e] !== 0) { sched.wake(e, now); this.woke[k++] = e; } else sched.block(e);
+        was[e] = runnable[e]!;
+      }
+    }
+    this.wokeCount = k;
+  }
+
+  /** The task of entity e to run next: round robin among its tasks with work. */
+  private taskOf(e: number, now: number): TaskRt {
+    const list = this.entTasks[e]!;
+    if (list.length === 1) return this.tasks[list[0]!]!;
+    const n = list.length;
+    for (let k = 0; k < n; k++) {
+      const j = (this.entNext[e]! + k) % n;
+      const t = this.tasks[list[j]!]!;
+      if (!t.detached && t.input.ready(now)) {
+        this.entNext[e] = (j + 1) % n;
+        return t;
+      }
+    }
+    return this.tasks[list[0]!]!; // not reached: the entity is runnable
+  }
+
+  /** Charge a context switch if the CPU passes to another entity; returns its cycles. */
+  private switchTo(e: number, t: TaskRt): number {
+    if (e === this.lastEnt) return 0;
+    const prev = this.lastEnt;
+    this.lastEnt = e;
+    this.sched.switchedIn(e);
+    if (prev < 0 || !this.countsSwitches) return 0;
+    const sw = this.switchCycles;
+    const st = this.stats;
+    st.taskSwitches[t.id] += 1;
+    st.taskSwitchCycles[t.id] += sw;
+    st.busyCycles += sw;
+    return sw;
+  }
+
+  /** Non-preemptive policies: one batch of task t to completion, starting at `now`. */
+  private runTask(t: TaskRt, now: number, e: number): void {
+    const st = this.stats;
+    if (t.waitingSince >= 0) { st.taskWaitCycles[t.id] += now - t.waitingSince; t.waitingSince = -1; }
+    const start = now + this.switchTo(e, t);
+    this.computeRun(t, now, start);
+    // The compute part of the run is known now, whatever the flush does: count
+    // it here so that counters never depend on when a flush completes.
+    const busy = this.cursor - start;
+    st.busyCycles += busy;
+    st.taskCycles[t.id] += busy;
+    this.sched.charge(e, busy);
+    this.nowCycles_ = this.cursor;
+    t.lastEnd = this.cursor;
+    this.flushTask = t.id;
+    if (!this.flushTouched()) {
+      this.flushing = true;
+      this.publishWhileBlocked();
+      return;
+    }
+    this.finishRun();
+  }
+
+  /**
+   * Take a batch of t (visible at `now`) and run its NF logic with the clock
+   * cursor starting at `start`: outputs are staged (or logged, under a
+   * preemptive policy) at the cursor time they leave. Leaves the cursor at the
+   * run's end.
+   */
+  private computeRun(t: TaskRt, now: number, start: number): number {
     this.curTask = t;
     const n = t.input.take(this.batchBuf, t.batch, now);
     const st = this.stats;
     st.taskPackets[t.id] += n;
     st.taskBatches[t.id] += 1;
-    this.cursor = now + t.minChargeCycles;
+    st.taskBatchHist[t.id * BATCH_BUCKETS + (31 - Math.clz32(n))] += 1;
+    this.cursor = start + t.minChargeCycles;
+    if (t.syscalls !== 0) {
+      // Receive: one call per packet, or one (non-blocking) call for the batch.
+      const calls = t.syscalls === 1 ? n : 1;
+      st.taskSyscalls[t.id] += calls;
+      st.taskSyscallCycles[t.id] += calls * this.syscallCycles;
+      this.cursor += calls * this.syscallCycles;
+    }
+    if (t.copies && this.copyFit !== null) {
+      // Isolation: copy each frame out of the NIC buffer into the chain's own.
+      const len = this.pool.lenBytes;
+      const fit = this.copyFit;
+      let c = 0;
+      for (let i = 0; i < n; i++) c += Math.round(fit.fixedCycles + fit.cyclesPerByte * (len[this.batchBuf[i]!]! + 4));
+      st.taskCopyCycles[t.id] += c;
+      this.cursor += c;
+    }
     const coh = this.coh;
     if (coh !== null) {
       // Taking a packet reads and updates its descriptor (the buffer's first
@@ -396,19 +638,148 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     }
     if (t.rxTap >= 0) this.tapBatch(t.rxTap, this.batchBuf, n);
     this.forward(t.entry, this.batchBuf, n, -1);
-    // The compute part of the run is known now, whatever the flush does: count
-    // it here so that counters never depend on when a flush completes.
-    const busy = this.cursor - now;
-    st.busyCycles += busy;
-    st.taskCycles[t.id] += busy;
-    this.nowCycles_ = this.cursor;
+    return n;
+  }
+
+  /**
+   * Preemptive policies (inputs decided and admitted up to `now`): preempt the
+   * running entity if a wake-up or its slice says so, pick who runs, and
+   * execute one segment of its run.
+   */
+  private stepPreemptive(now: number, next: number): number {
+    const sched = this.sched;
+    const st = this.stats;
+    let e = this.onCpu;
+    if (e >= 0 && this.residual[e]! > 0) {
+      let preempt = false;
+      for (let k = 0; k < this.wokeCount; k++) {
+        const w = this.woke[k]!;
+        if (w !== e && sched.preemptsOnWake(w, e)) { preempt = true; break; }
+      }
+      if (!preempt && sched.sliceLeft(e) <= 0) { sched.sliceExpired(e); preempt = true; }
+      if (preempt) {
+        const t = this.tasks[this.runTaskIdx[e]!]!;
+        st.taskPreemptions[t.id] += 1;
+        t.waitingSince = now;
+        this.onCpu = -1;
+        e = -1;
+      }
+    } else if (e >= 0 && sched.sliceLeft(e) <= 0) {
+      sched.sliceExpired(e);
+    }
+    if (e < 0 || this.residual[e] === 0) {
+      e = sched.pick(this.runnable, this.onCpu);
+      if (e < 0) {
+        this.onCpu = -1;
+        if (next > this.epochEndCycles) next = this.epochEndCycles;
+        if (next <= now) return STEP_BLOCKED;
+        this.nowCycles_ = next;
+        this.publish();
+        return STEP_PROGRESS;
+      }
+      const resumed = this.residual[e]! > 0;
+      const t = resumed ? this.tasks[this.runTaskIdx[e]!]! : this.taskOf(e, now);
+      if (t.waitingSince >= 0) { st.taskWaitCycles[t.id] += now - t.waitingSince; t.waitingSince = -1; }
+      const start = now + this.switchTo(e, t);
+      this.onCpu = e;
+      if (!resumed) {
+        // New run: its NF logic now, its outputs into the entity's log.
+        const log = this.logs[e]!;
+        this.deferTo = log;
+        this.runStart = start;
+        this.computeRun(t, now, start);
+        this.deferTo = null;
+        this.residual[e] = this.cursor - start;
+        this.workDone[e] = 0;
+        this.runTaskIdx[e] = this.tasks.indexOf(t);
+      }
+      this.nowCycles_ = start;
+    }
+    return this.runSegment(e, now);
+  }
+
+  /** Execute entity e's run from the clock up to its end, its slice end, or the next possible wake-up. */
+  private runSegment(e: number, decidedAt: number): number {
+    const sched = this.sched;
+    const start = this.nowCycles_;
+    const left = this.residual[e]!;
+    let seg = left;
+    const slice = sched.sliceLeft(e);
+    if (slice < seg) seg = slice > 0 ? slice : 0;
+    const wake = this.nextWakeFor(e, start);
+    if (wake - start < seg) seg = wake > start ? wake - start : 0;
+    if (seg <= 0 && start === decidedAt) seg = Math.min(left, 1); // always move: a wake at `now` was already seen
+    const t = this.tasks[this.runTaskIdx[e]!]!;
+    const st = this.stats;
+    const before = this.workDone[e]!;
+    const done = before + seg;
+    this.workDone[e] = done;
+    this.residual[e] = left - seg;
+    st.busyCycles += seg;
+    st.taskCycles[t.id] += seg;
+    sched.charge(e, seg);
+    // Release the outputs whose work is done, at the time it got done.
+    const log = this.logs[e]!;
+    this.curTask = t;
+    while (log.head < log.tail && log.offset[log.head]! <= done) {
+      const i = log.head++;
+      this.cursor = start + (log.offset[i]! - before);
+      this.release(log.handle[i]!, log.kind[i]!, log.target[i]!);
+    }
+    const end = start + seg;
+    this.cursor = end;
+    this.nowCycles_ = end;
+    if (this.residual[e] === 0) {
+      log.clear();
+      this.runTaskIdx[e] = -1;
+      t.lastEnd = end;
+    }
     this.flushTask = t.id;
     if (!this.flushTouched()) {
       this.flushing = true;
       this.publishWhileBlocked();
-      return;
+      return STEP_PROGRESS;
     }
     this.finishRun();
+    return STEP_PROGRESS;
+  }
+
+  /**
+   * Earliest time after `start` at which an entity other than e could wake up
+   * and preempt it: an arrival on a sleeping entity's input, or one of e's
+   * own outputs into such an input on this core. Infinity when no wake-up
+   * can preempt under this policy.
+   */
+  private nextWakeFor(e: number, start: number): number {
+    let t = Infinity;
+    const runnable = this.runnable;
+    const chans = this.inputChannels;
+    for (let i = 0; i < chans.length; i++) {
+      const c = chans[i]!;
+      if (c.ent !== e && runnable[c.ent] === 0 && c.next < t && this.sched.preemptsOnWake(c.ent, e)) t = c.next;
+    }
+    const log = this.logs[e]!;
+    for (let i = log.head; i < log.tail; i++) {
+      const at = start + (log.offset[i]! - this.workDone[e]!);
+      if (at >= t) break;
+      if (log.kind[i] !== EMIT_CHANNEL) continue;
+      const w = this.chanEnt[log.target[i]!]!;
+      if (w >= 0 && w !== e && runnable[w] === 0 && this.sched.preemptsOnWake(w, e)) { t = at; break; }
+    }
+    return t;
+  }
+
+  /** Stage or deliver one logged output at the cursor time. */
+  private release(h: number, kind: number, target: number): void {
+    if (kind === EMIT_CHANNEL) {
+      const out = this.outputs[target]!;
+      if (out.pending() === 0) this.touched.push(out);
+      if (!out.stage(h, this.cursor)) this.dropPacket(h, this.gateOverflowId, -1);
+    } else if (kind === EMIT_TX) {
+      this.deliver(h, target, this.cursor);
+    } else {
+      this.deliver(h, this.portCount + target, this.cursor);
+    }
   }
 
   /** After the last staged packet got into its ring: add the back-pressure stall, publish. */
@@ -449,7 +820,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
   private publish(): void {
     const sh = this.shared;
-    const bound = this.nowCycles_ + this.lookaheadCycles;
+    const bound = this.nowCycles_ + this.lookahead();
     // Bounds never go backwards (a stall may have published a later one).
     if (bound > this.publishedBound) {
       this.publishedBound = bound;
@@ -490,6 +861,23 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     return until;
   }
 
+  /**
+   * Least time from the clock before anything can leave this core: a new run
+   * costs at least its entry cost; a run a preemptive policy interrupted may
+   * release its next output sooner than that once it resumes.
+   */
+  private lookahead(): number {
+    let la = this.lookaheadCycles;
+    if (!this.preemptive) return la;
+    for (let e = 0; e < this.residual.length; e++) {
+      if (this.residual[e]! > 0) {
+        const d = this.logs[e]!.nextOffset() - this.workDone[e]!;
+        if (d < la) la = d;
+      }
+    }
+    return la;
+  }
+
   /** Ring the workers that may be waiting on us (cheap when they are not parked). */
   private wake(): void {
     const w = this.wakeWorkers;
@@ -500,10 +888,33 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
   /** HOT: hand `count` packets in buf to a target, at the current cursor time. */
   private forward(target: Target, buf: Uint32Array, count: number, fromModule: number): void {
+    if (target.t === 'module') {
+      this.processModule(this.modules.get(target.m)!, buf, count);
+      return;
+    }
+    const task = this.curTask;
+    if (task !== null && task.syscalls !== 0 && (target.t === 'channel' || target.t === 'tx')) {
+      // Send: one call per packet, or one for the batch going this way.
+      const calls = task.syscalls === 1 ? count : 1;
+      this.stats.taskSyscalls[task.id] += calls;
+      this.stats.taskSyscallCycles[task.id] += calls * this.syscallCycles;
+      this.cursor += calls * this.syscallCycles;
+    }
+    const log = this.deferTo;
+    if (log !== null) {
+      const off = this.cursor - this.runStart;
+      switch (target.t) {
+        case 'channel': for (let i = 0; i < count; i++) log.push(buf[i]!, EMIT_CHANNEL, target.ch, off); return;
+        case 'tx': for (let i = 0; i < count; i++) log.push(buf[i]!, EMIT_TX, target.port, off); return;
+        case 'sink':
+          for (let i = 0; i < count; i++) log.push(buf[i]!, EMIT_SINK, target.m, off);
+          this.stats.modulePackets[target.m] += count;
+          this.stats.moduleBatches[target.m] += 1;
+          return;
+        default: break;
+      }
+    }
     switch (target.t) {
-      case 'module':
-        this.processModule(this.modules.get(target.m)!, buf, count);
-        return;
       case 'channel': {
         const out = this.outputs[target.ch]!;
         if (out.pending() === 0) this.touched.push(out);
@@ -528,6 +939,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   }
 
   private processModule(m: ModuleRt, handles: Uint32Array, count: number): void {
+    if (m.stopped) {
+      for (let i = 0; i < count; i++) this.dropPacket(handles[i]!, this.nfStoppedId, m.id);
+      return;
+    }
     const cost = m.nf.cost;
     let cycles = cost.cyclesPerBatch + cost.cyclesPerPacket * count;
     if (cost.cyclesPerByte !== 0) {
@@ -557,6 +972,18 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     cycles += this.extraCycles;
     this.cur = prev;
     this.extraCycles = prevExtra;
+    if (this.timeoutCycles > 0 && cycles > this.timeoutCycles) {
+      // It did not yield in time: the scheduler stops it at the timeout; the
+      // batch it held dies with it, and later packets find it stopped.
+      cycles = this.timeoutCycles;
+      m.stopped = true;
+      if (this.curTask !== null) this.stats.taskTimeouts[this.curTask.id] += 1;
+      for (let g = 0; g < gc.length; g++) {
+        const buf = m.gateBufs[g]!;
+        for (let i = 0; i < gc[g]!; i++) this.dropPacket(buf[i]!, this.nfTimeoutId, m.id);
+        gc[g] = 0;
+      }
+    }
     this.cursor += cycles;
     const st = this.stats;
     st.modulePackets[m.id] += count;
@@ -683,6 +1110,37 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
   hasTask(taskName: string): boolean {
     return this.tasks.some((t) => t.name === taskName);
+  }
+
+  /** Control action: new WFQ weight for the entity of a task. */
+  setWeight(taskName: string, weight: number): boolean {
+    const t = this.tasks.find((x) => x.name === taskName);
+    if (t === undefined) return false;
+    this.sched.setWeight(t.ent, weight);
+    return true;
+  }
+
+  /**
+   * Control action: attach or detach a chain (its tasks become schedulable /
+   * stop being scheduled). Control points fall between runs, so a detach
+   * waits for the current batch; a run a preemptive policy interrupted still
+   * finishes.
+   */
+  setAttached(chain: string, attached: boolean): boolean {
+    let found = false;
+    for (const t of this.tasks) if (t.chain === chain) { t.detached = !attached; found = true; }
+    return found;
+  }
+
+  /** Per-task scheduling counters for telemetry (cumulative). */
+  taskTelemetry(): TaskTelemetry[] {
+    const st = this.stats;
+    return this.tasks.map((t) => ({
+      id: t.id, name: t.name, packets: st.taskPackets[t.id]!, batches: st.taskBatches[t.id]!,
+      busyCycles: st.taskCycles[t.id]!, waitCycles: st.taskWaitCycles[t.id]!, switchCycles: st.taskSwitchCycles[t.id]!,
+      contextSwitches: st.taskSwitches[t.id]!, preemptions: st.taskPreemptions[t.id]!, syscalls: st.taskSyscalls[t.id]!,
+      timeouts: st.taskTimeouts[t.id]!, detached: t.detached,
+    }));
   }
 
   moduleCounters(): { id: number; counters: Float64Array }[] {

@@ -184,6 +184,7 @@ export function runHost(task: HostTask): HostResult {
       delivered: c.stats.delivered,
       dropped: c.stats.dropped,
       backlogs: c.taskBacklogs(),
+      tasks: c.taskTelemetry(),
     }));
     task.port.postMessage({ type: 'epoch', worker: w, epoch, cores: telemetry } satisfies HostMessage);
     if (epoch === task.epochEnds.length - 1) break;
@@ -218,6 +219,13 @@ function applyAction(act: ControlAction, cores: CoreActor[]): void {
   switch (act.type) {
     case 'setBatch':
       for (const c of cores) if (c.hasTask(act.task)) c.setBatch(act.task, act.batch);
+      return;
+    case 'setWeight':
+      for (const c of cores) c.setWeight(act.task, act.weight);
+      return;
+    case 'attach':
+    case 'detach':
+      for (const c of cores) c.setAttached(act.chain, act.type === 'attach');
       return;
   }
 }

@@ -59,6 +59,8 @@ export interface TaskInput {
   take(out: Uint32Array, max: number, now: number): number;
   /** Earliest time a packet already in the rings becomes visible (Infinity if none). */
   nextArrival(): number;
+  /** Arrival time of the oldest packet that can be taken now (Infinity if none): when the task began to have work. */
+  headTime(): number;
 }
 
 const SCRATCH = 256;
@@ -162,6 +164,10 @@ export class TailDropInput implements TaskInput {
     return this.qCount > 0;
   }
 
+  headTime(): number {
+    return this.qCount > 0 ? this.qTs[this.qHead]! : Infinity;
+  }
+
   /** HOT */
   take(out: Uint32Array, max: number, _now: number): number {
     const n = this.qCount < max ? this.qCount : max;
@@ -209,6 +215,10 @@ export class BackPressureInput implements TaskInput {
   ready(now: number): boolean {
     for (let r = 0; r < this.rings.length; r++) if (this.rings[r]!.peekTs() <= now) return true;
     return false;
+  }
+
+  headTime(): number {
+    return this.nextArrival();
   }
 
   /** HOT */

@@ -27,6 +27,7 @@ import { EPOCH, SNAPSHOT, SharedState } from './shared.js';
 import { ABORTED_MESSAGE } from './host.js';
 import { writeTaps } from './tap.js';
 import type { ControlAction, Controller, CoreTelemetry } from './telemetry.js';
+import { BATCH_BUCKETS } from './stats.js';
 
 export interface RunOptions {
   /** Worker threads; 'auto' = one per emulated core. Overrides the scenario's setting. */
@@ -204,6 +205,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
       if (opts.controller) {
         try {
           actions = await opts.controller({ epoch: e, atCycles: epochEnds[e]!, cores });
+          checkActions(actions, s);
         } catch (err) {
           fail(new RunError(`controller failed at control point ${e}: ${(err as Error).message}`));
           break;
@@ -305,6 +307,42 @@ export function buildRecord(
   const taskBatches = sum((a) => a.stats.taskBatches, T);
   const taskCycles = sum((a) => a.stats.taskCycles, T);
   const taskStall = sum((a) => a.stats.taskStallCycles, T);
+  const taskWait = sum((a) => a.stats.taskWaitCycles, T);
+  const taskSwitches = sum((a) => a.stats.taskSwitches, T);
+  const taskSwitchCycles = sum((a) => a.stats.taskSwitchCycles, T);
+  const taskPreemptions = sum((a) => a.stats.taskPreemptions, T);
+  const taskSyscalls = sum((a) => a.stats.taskSyscalls, T);
+  const taskSyscallCycles = sum((a) => a.stats.taskSyscallCycles, T);
+  const taskCopyCycles = sum((a) => a.stats.taskCopyCycles, T);
+  const taskTimeouts = sum((a) => a.stats.taskTimeouts, T);
+  const taskBatchHist = sum((a) => a.stats.taskBatchHist, T * BATCH_BUCKETS);
+  const policyOf = (core: number) => s.schedulers.find((x) => x.cores.includes(core))?.policy ?? null;
+  const schedOf = (t: (typeof plan.tasks)[number]) => {
+    const policy = policyOf(t.core);
+    if (policy === null) return {};
+    const run = taskCycles[t.id]!;
+    const batchSizes: Record<string, number> = {};
+    for (let b = 0; b < BATCH_BUCKETS; b++) {
+      const n = taskBatchHist[t.id * BATCH_BUCKETS + b]!;
+      if (n > 0) batchSizes[b === 0 ? '1' : `${2 ** b}-${2 ** (b + 1) - 1}`] = n;
+    }
+    return {
+      sched: {
+        policy,
+        waitCycles: taskWait[t.id]!,
+        contextSwitches: taskSwitches[t.id]!,
+        switchCycles: taskSwitchCycles[t.id]!,
+        preemptions: taskPreemptions[t.id]!,
+        syscalls: taskSyscalls[t.id]!,
+        syscallCycles: taskSyscallCycles[t.id]!,
+        copyCycles: taskCopyCycles[t.id]!,
+        timeouts: taskTimeouts[t.id]!,
+        waitPerRun: run > 0 ? taskWait[t.id]! / run : null,
+        contentionPerRun: run > 0 ? taskSwitchCycles[t.id]! / run : null,
+        batchSizes,
+      },
+    };
+  };
   const inputDrops = sum((a) => a.stats.inputDrops, plan.inputs.length);
   const deliveredPackets = sum((a) => a.stats.deliveredPackets, P + M);
   const deliveredBytes = sum((a) => a.stats.deliveredBytes, P + M);
@@ -346,6 +384,7 @@ export function buildRecord(
     stallCycles: a.stats.stallCycles,
     utilization: a.stats.busyCycles / s.durationCycles,
     endCycles: a.clockCycles,
+    ...(policyOf(a.actorId) === null ? {} : { policy: policyOf(a.actorId) }),
   }));
 
   // Jain's fairness index over delivered packets per flow.
@@ -395,6 +434,7 @@ export function buildRecord(
       stallCycles: taskStall[t.id]!,
       cyclesPerPacket: taskPackets[t.id]! > 0 ? taskCycles[t.id]! / taskPackets[t.id]! : null,
       inputDrops: inputDrops[t.input]!,
+      ...schedOf(t),
     })),
     modules: plan.modules.map((m) => {
       const kind = findNfKind(m.kind)!;
@@ -445,3 +485,33 @@ export function buildRecord(
   };
 }
 
+
+/** A controller's actions must name tasks and chains that exist and carry sane values. */
+function checkActions(actions: unknown, s: Scenario): void {
+  if (!Array.isArray(actions)) throw new Error(`it returned ${typeof actions}, expected a list of actions`);
+  const tasks = new Set(s.tasks.map((t) => t.name));
+  const chains = new Set(s.tasks.map((t) => t.chain));
+  actions.forEach((a: unknown, i) => {
+    const act = a as Record<string, unknown>;
+    const where = `action ${i} (${JSON.stringify(a)})`;
+    const needTask = () => {
+      if (typeof act['task'] !== 'string' || !tasks.has(act['task'])) throw new Error(`${where}: task must name a task of the scenario (${[...tasks].join(', ')})`);
+    };
+    switch (act?.['type']) {
+      case 'setBatch':
+        needTask();
+        if (typeof act['batch'] !== 'number' || !Number.isInteger(act['batch']) || act['batch'] < 1) throw new Error(`${where}: batch must be an integer >= 1`);
+        return;
+      case 'setWeight':
+        needTask();
+        if (typeof act['weight'] !== 'number' || !(act['weight'] > 0) || !Number.isFinite(act['weight'])) throw new Error(`${where}: weight must be a number > 0`);
+        return;
+      case 'attach':
+      case 'detach':
+        if (typeof act['chain'] !== 'string' || !chains.has(act['chain'])) throw new Error(`${where}: chain must name a chain of the scenario (${[...chains].join(', ')})`);
+        return;
+      default:
+        throw new Error(`${where}: type must be one of setBatch, setWeight, attach, detach`);
+    }
+  });
+}

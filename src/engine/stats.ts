@@ -6,6 +6,9 @@
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { Plan } from '../graph/plan.js';
 
+/** Log2 buckets of batch sizes 1..1024. */
+export const BATCH_BUCKETS = 11;
+
 export interface WindowSpec {
   warmupCycles: number;
   endCycles: number;
@@ -23,6 +26,17 @@ export class ActorStats {
   readonly taskBatches: Float64Array;
   readonly taskCycles: Float64Array;
   readonly taskStallCycles: Float64Array;
+  /** CPU scheduling, per task (see sched/): time with work but not running, context switches into it and their cycles, preemptions, system calls, isolation copies, timeouts. */
+  readonly taskWaitCycles: Float64Array;
+  readonly taskSwitches: Float64Array;
+  readonly taskSwitchCycles: Float64Array;
+  readonly taskPreemptions: Float64Array;
+  readonly taskSyscalls: Float64Array;
+  readonly taskSyscallCycles: Float64Array;
+  readonly taskCopyCycles: Float64Array;
+  readonly taskTimeouts: Float64Array;
+  /** Batches by size, log2 buckets (1, 2-3, 4-7, ... 1024): task * BATCH_BUCKETS + bucket. */
+  readonly taskBatchHist: Float64Array;
   readonly inputDrops: Float64Array;
   /** Delivered packets/bytes per TX port (index = port) and per sink (index = ports + module id). */
   readonly deliveredPackets: Float64Array;
@@ -56,6 +70,16 @@ export class ActorStats {
     this.taskBatches = new Float64Array(plan.tasks.length);
     this.taskCycles = new Float64Array(plan.tasks.length);
     this.taskStallCycles = new Float64Array(plan.tasks.length);
+    const T = plan.tasks.length;
+    this.taskWaitCycles = new Float64Array(T);
+    this.taskSwitches = new Float64Array(T);
+    this.taskSwitchCycles = new Float64Array(T);
+    this.taskPreemptions = new Float64Array(T);
+    this.taskSyscalls = new Float64Array(T);
+    this.taskSyscallCycles = new Float64Array(T);
+    this.taskCopyCycles = new Float64Array(T);
+    this.taskTimeouts = new Float64Array(T);
+    this.taskBatchHist = new Float64Array(T * BATCH_BUCKETS);
     this.inputDrops = new Float64Array(plan.inputs.length);
     this.deliveredPackets = new Float64Array(plan.ports.length + m);
     this.deliveredBytes = new Float64Array(plan.ports.length + m);
@@ -73,7 +97,9 @@ export class ActorStats {
 export interface ActorStatsSnapshot {
   dropsByReason: Float64Array; moduleDrops: Float64Array; modulePackets: Float64Array; moduleBatches: Float64Array;
   moduleCycles: Float64Array; taskPackets: Float64Array; taskBatches: Float64Array; taskCycles: Float64Array;
-  taskStallCycles: Float64Array; inputDrops: Float64Array; deliveredPackets: Float64Array; deliveredBytes: Float64Array;
+  taskStallCycles: Float64Array; inputDrops: Float64Array;
+  taskWaitCycles: Float64Array; taskSwitches: Float64Array; taskSwitchCycles: Float64Array; taskPreemptions: Float64Array;
+  taskSyscalls: Float64Array; taskSyscallCycles: Float64Array; taskCopyCycles: Float64Array; taskTimeouts: Float64Array; taskBatchHist: Float64Array; deliveredPackets: Float64Array; deliveredBytes: Float64Array;
   flowGenerated: Float64Array; flowDelivered: Float64Array; flowDropped: Float64Array; generated: Float64Array; generatedInWindow: Float64Array; generatedBytes: Float64Array;
   busyCycles: number; stallCycles: number; delivered: number; dropped: number; windowDelivered: number; windowDeliveredBytes: number;
   latency: ReturnType<LatencyHistogram['toJSON']>;
@@ -83,7 +109,9 @@ export function snapshotStats(s: ActorStats): ActorStatsSnapshot {
   return {
     dropsByReason: s.dropsByReason, moduleDrops: s.moduleDrops, modulePackets: s.modulePackets, moduleBatches: s.moduleBatches,
     moduleCycles: s.moduleCycles, taskPackets: s.taskPackets, taskBatches: s.taskBatches, taskCycles: s.taskCycles,
-    taskStallCycles: s.taskStallCycles, inputDrops: s.inputDrops, deliveredPackets: s.deliveredPackets, deliveredBytes: s.deliveredBytes,
+    taskStallCycles: s.taskStallCycles, inputDrops: s.inputDrops,
+    taskWaitCycles: s.taskWaitCycles, taskSwitches: s.taskSwitches, taskSwitchCycles: s.taskSwitchCycles, taskPreemptions: s.taskPreemptions,
+    taskSyscalls: s.taskSyscalls, taskSyscallCycles: s.taskSyscallCycles, taskCopyCycles: s.taskCopyCycles, taskTimeouts: s.taskTimeouts, taskBatchHist: s.taskBatchHist, deliveredPackets: s.deliveredPackets, deliveredBytes: s.deliveredBytes,
     flowGenerated: s.flowGenerated, flowDelivered: s.flowDelivered, flowDropped: s.flowDropped, generated: s.generated, generatedInWindow: s.generatedInWindow, generatedBytes: s.generatedBytes,
     busyCycles: s.busyCycles, stallCycles: s.stallCycles, delivered: s.delivered, dropped: s.dropped,
     windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency.toJSON(),

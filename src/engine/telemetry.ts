@@ -13,6 +13,26 @@ export interface CoreTelemetry {
   dropped: number;
   /** Packets waiting at each task's input (local queue + rings). */
   backlogs: { id: number; backlog: number }[];
+  /** Per task: what the CPU scheduler did so far (cumulative since the start). */
+  tasks: TaskTelemetry[];
+}
+
+export interface TaskTelemetry {
+  id: number;
+  name: string;
+  packets: number;
+  batches: number;
+  /** Cycles running (NF work, system calls, copies, back-pressure stalls). */
+  busyCycles: number;
+  /** Cycles with work but not running. */
+  waitCycles: number;
+  /** Cycles of context switches into it (scheduler contention). */
+  switchCycles: number;
+  contextSwitches: number;
+  preemptions: number;
+  syscalls: number;
+  timeouts: number;
+  detached: boolean;
 }
 
 export interface Telemetry {
@@ -24,7 +44,12 @@ export interface Telemetry {
 
 export type ControlAction =
   /** Change the batch size of a task (by name) from the next epoch on. */
-  | { type: 'setBatch'; task: string; batch: number };
+  | { type: 'setBatch'; task: string; batch: number }
+  /** Change the WFQ weight (tickets) of a task's entity. */
+  | { type: 'setWeight'; task: string; weight: number }
+  /** Attach a chain (its tasks become schedulable) / detach it (after its current batch). */
+  | { type: 'attach'; chain: string }
+  | { type: 'detach'; chain: string };
 
 /** Called at every control point; returns the actions to apply before resuming. */
 export type Controller = (t: Telemetry) => ControlAction[] | Promise<ControlAction[]>;

@@ -133,6 +133,8 @@ export const ENGINE_REASONS = [
   'queue_full',         // a tail-drop queue was full
   'deadend',            // output gate connected to nothing
   'gate_overflow',      // an NF emitted more packets on one gate than a batch can hold
+  'nf_timeout',         // in the batch of an NF the cooperative scheduler stopped for not yielding in time
+  'nf_stopped',         // reached an NF the scheduler had stopped
 ] as const;
 
 export class PlanError extends Error {

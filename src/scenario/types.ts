@@ -7,6 +7,7 @@
 import type { Problems } from '../util/config-check.js';
 
 import type { MachinePreset } from '../hw/preset.js';
+import type { PolicyName } from '../sched/policy.js';
 
 export interface Scenario {
   version: 1;
@@ -29,6 +30,8 @@ export interface Scenario {
   modules: ModuleSpec[];
   edges: EdgeSpec[];
   tasks: TaskSpec[];
+  /** CPU schedulers by core; a core not listed runs `rr` with no costs. */
+  schedulers: SchedulerSpec[];
   taps: TapSpec[];
   /** Absolute path of the scenario file; null if validated from an object. */
   sourcePath: string | null;
@@ -144,6 +147,40 @@ export interface TaskSpec {
   core: number;
   /** 1..1024, default 32. */
   batch: number;
+  /** WFQ tickets (> 0), default 1. */
+  weight: number;
+  /** Strict / RT priority (higher first), default 0. */
+  priority: number;
+  /** CFS nice value -20..19, default 0. */
+  nice: number;
+  /** Tasks of one core with the same non-empty `process` are one schedulable entity (no context switch between them). Default "": the task alone. */
+  process: string;
+  /** The chain the task's NF belongs to (attach/detach unit; its first task copies under coop isolation). Default: the task's name. */
+  chain: string;
+  /** Starts detached (its chain is not scheduled until an `attach` action). Default false. */
+  detached: boolean;
+  /** Network I/O system calls: none (polling, DPDK-like), one per packet, or one per batch (non-blocking). Default none. */
+  syscalls: SyscallMode;
+}
+
+export type SyscallMode = 'none' | 'per-packet' | 'per-batch';
+export const SYSCALL_MODES: readonly SyscallMode[] = ['none', 'per-packet', 'per-batch'];
+
+export interface SchedulerSpec {
+  cores: number[];
+  policy: PolicyName;
+  /** Context-switch cost override, cycles; null: from the machine preset by policy (0 without a preset). */
+  switchCycles: number | null;
+  /** System-call cost override, cycles; null: the preset's os.syscallCycles (0 without a preset). */
+  syscallCycles: number | null;
+  /** coop: stop an NF whose batch runs longer than this; 0 = no timeout. */
+  timeoutCycles: number;
+  /** coop: the first NF of a multi-NF chain copies each packet into the chain's buffer. */
+  isolation: boolean;
+  /** rt-rr: slice, cycles. */
+  rrSliceCycles: number;
+  /** cfs: wake-up preemption granularity, cycles. */
+  wakeupGranularityCycles: number;
 }
 
 export type TapPoint =

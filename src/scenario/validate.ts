@@ -23,6 +23,7 @@ import {
   readArray,
   readBool,
   readInt,
+  readNumber,
   readString,
   rejectUnknownKeys,
 } from '../util/config-check.js';
@@ -34,6 +35,7 @@ import { parseFrequencyHz } from '../util/units.js';
 import { ENTITY_NAME_HELP, ENTITY_NAME_RE, type ParsedEndpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
 import { readBitRate, readDurationCycles, readPath } from './readers.js';
 import { checkTraffic } from './traffic.js';
+import { POLICIES, defaultPolicyParams, type PolicyName } from '../sched/policy.js';
 import type {
   EdgeSpec,
   Endpoint,
@@ -46,8 +48,11 @@ import type {
   TapSpec,
   TaskRoot,
   TaskSpec,
+  SchedulerSpec,
+  SyscallMode,
   ValidateOptions,
 } from './types.js';
+import { SYSCALL_MODES } from './types.js';
 
 const TOP_KEYS = [
   'version',
@@ -63,13 +68,15 @@ const TOP_KEYS = [
   'modules',
   'edges',
   'tasks',
+  'schedulers',
   'taps',
 ] as const;
 const MACHINE_KEYS = ['name', 'hz', 'cores', 'sockets', 'preset', 'presetFile', 'ddio'] as const;
 const PORT_KEYS = ['name', 'lineRate', 'rxQueues', 'rxRingSize', 'senderBuffer', 'traffic'] as const;
 const MODULE_KEYS = ['name', 'kind', 'config'] as const;
 const EDGE_KEYS = ['from', 'to'] as const;
-const TASK_KEYS = ['name', 'root', 'core', 'batch'] as const;
+const TASK_KEYS = ['name', 'root', 'core', 'batch', 'weight', 'priority', 'nice', 'process', 'chain', 'detached', 'syscalls'] as const;
+const SCHEDULER_KEYS = ['cores', 'policy', 'switchCycles', 'syscallCycles', 'timeout', 'isolation', 'rrSlice', 'wakeupGranularity'] as const;
 const TAP_KEYS = ['at', 'file'] as const;
 
 export const SCENARIO_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
@@ -233,6 +240,7 @@ export function checkScenario(
     machineOut.coresOk ? machine.cores : undefined,
   );
   checkCoverage(p, names, tasks);
+  const schedulers = checkSchedulers(p, readArray(p, top, 'schedulers', '', { default: [] }), hz, machineOut.coresOk ? machine.cores : undefined);
   const taps = checkTaps(p, readArray(p, top, 'taps', '', { default: [] }), names, opts.baseDir);
 
   return {
@@ -250,6 +258,7 @@ export function checkScenario(
     modules,
     edges,
     tasks,
+    schedulers,
     taps,
     sourcePath: ctx.sourcePath,
   };
@@ -600,9 +609,65 @@ function checkTasks(p: Problems, raw: unknown[], names: Names, cores: number | u
     if (prevName !== undefined) {
       p.add(joinPath(path, 'name'), o['name'] ?? name, `a task name not used by another task (tasks[${prevName}] is named ${name})`);
     } else taskNames.set(name, i);
-    tasks.push({ name, root, core, batch });
+    const weight = readNumber(p, o, 'weight', path, { min: 0, exclusiveMin: true, default: 1 });
+    const priority = readInt(p, o, 'priority', path, { min: -1000, max: 1000, default: 0 });
+    const nice = readInt(p, o, 'nice', path, { min: -20, max: 19, default: 0 });
+    const process = readString(p, o, 'process', path, { default: '' });
+    const chain = readString(p, o, 'chain', path, { default: name });
+    const detached = readBool(p, o, 'detached', path, { default: false });
+    const syscalls = readString(p, o, 'syscalls', path, { oneOf: SYSCALL_MODES, default: 'none' }) as SyscallMode;
+    tasks.push({ name, root, core, batch, weight, priority, nice, process, chain, detached, syscalls });
   }
   return tasks;
+}
+
+function checkSchedulers(p: Problems, raw: unknown[], hz: number, cores: number | undefined): SchedulerSpec[] {
+  const out: SchedulerSpec[] = [];
+  const owner = new Map<number, number>();
+  for (let i = 0; i < raw.length; i++) {
+    const path = indexPath('schedulers', i);
+    const o = asObject(p, raw[i], path);
+    if (o === undefined) continue;
+    rejectUnknownKeys(p, o, SCHEDULER_KEYS, path);
+    const policy = readString(p, o, 'policy', path, { oneOf: POLICIES }) as PolicyName;
+    const list: number[] = [];
+    const cw = joinPath(path, 'cores');
+    const rawCores = o['cores'];
+    const items = Array.isArray(rawCores) ? rawCores : [rawCores];
+    const coreHelp = cores === undefined ? 'a core number or a list of core numbers' : `a core number 0..${cores - 1} or a list of them`;
+    if (rawCores === undefined || items.length === 0) p.add(cw, rawCores, coreHelp);
+    else {
+      for (const c of items) {
+        if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 0 || (cores !== undefined && c >= cores)) { p.add(cw, rawCores, coreHelp); break; }
+        const prev = owner.get(c);
+        if (prev !== undefined) { p.add(cw, rawCores, `cores not already given a scheduler (core ${c} is in schedulers[${prev}])`); break; }
+        owner.set(c, i);
+        list.push(c);
+      }
+    }
+    const optCycles = (key: string): number | null => (o[key] === undefined ? null : readNumber(p, o, key, path, { min: 0 }));
+    const switchCycles = optCycles('switchCycles');
+    const syscallCycles = optCycles('syscallCycles');
+    const only = (key: string, pol: readonly PolicyName[]) => {
+      if (o[key] !== undefined && !pol.includes(policy)) p.add(joinPath(path, key), o[key], `no ${key} for policy ${policy} (it applies to ${pol.join(', ')})`);
+    };
+    only('timeout', ['coop']);
+    only('isolation', ['coop']);
+    only('rrSlice', ['rt-rr']);
+    only('wakeupGranularity', ['cfs']);
+    const dp = defaultPolicyParams(hz);
+    out.push({
+      cores: list,
+      policy,
+      switchCycles,
+      syscallCycles,
+      timeoutCycles: readDurationCycles(p, o['timeout'], joinPath(path, 'timeout'), hz, { default: 0 }),
+      isolation: readBool(p, o, 'isolation', path, { default: false }),
+      rrSliceCycles: readDurationCycles(p, o['rrSlice'], joinPath(path, 'rrSlice'), hz, { default: dp.rrSliceCycles, positive: true }),
+      wakeupGranularityCycles: readDurationCycles(p, o['wakeupGranularity'], joinPath(path, 'wakeupGranularity'), hz, { default: dp.wakeupGranularityCycles }),
+    });
+  }
+  return out;
 }
 
 /** Every rx queue of a port with traffic, and every queue module, must be the root of a task. */

@@ -104,9 +104,10 @@ describe('validateScenario: a valid scenario', () => {
         { from: { type: 'module', module: 'b', gate: 0 }, to: { type: 'tx', port: 'eth0' } },
       ],
       tasks: [
-        { name: 'eth0.rx0@0', root: { type: 'rx', port: 'eth0', queue: 0 }, core: 0, batch: 32 },
-        { name: 'q1@1', root: { type: 'queue', module: 'q1' }, core: 1, batch: 32 },
+        { name: 'eth0.rx0@0', root: { type: 'rx', port: 'eth0', queue: 0 }, core: 0, batch: 32, chain: 'eth0.rx0@0', weight: 1, priority: 0, nice: 0, process: '', detached: false, syscalls: 'none' },
+        { name: 'q1@1', root: { type: 'queue', module: 'q1' }, core: 1, batch: 32, chain: 'q1@1', weight: 1, priority: 0, nice: 0, process: '', detached: false, syscalls: 'none' },
       ],
+      schedulers: [],
       taps: [],
       sourcePath: null,
     });
@@ -142,7 +143,10 @@ describe('validateScenario: a valid scenario', () => {
             start: '100us',
           },
         };
-        s.tasks.push({ root: { type: 'rx', port: 'eth0', queue: 1 }, core: 3, batch: 64, name: 'second' });
+        s.tasks.push({
+          root: { type: 'rx', port: 'eth0', queue: 1 }, core: 3, batch: 64, name: 'second',
+          weight: 2.5, priority: 7, nice: -5, process: 'p', chain: 'c', detached: true, syscalls: 'per-batch',
+        });
         s.taps = [
           { at: 'b:1', file: 'out/b1.pcap' },
           { at: 'eth0.tx', file: '/abs/tx.pcap' },
@@ -172,7 +176,10 @@ describe('validateScenario: a valid scenario', () => {
       dstNet: [0xc0a80000, 16],
       dstHosts: null,
     });
-    expect(s.tasks[2]).toEqual({ name: 'second', root: { type: 'rx', port: 'eth0', queue: 1 }, core: 3, batch: 64 });
+    expect(s.tasks[2]).toEqual({
+      name: 'second', root: { type: 'rx', port: 'eth0', queue: 1 }, core: 3, batch: 64,
+      weight: 2.5, priority: 7, nice: -5, process: 'p', chain: 'c', detached: true, syscalls: 'per-batch',
+    });
     expect(s.taps).toEqual([
       { at: { type: 'gate', module: 'b', gate: 1 }, file: resolve('/data/exp/out/b1.pcap') },
       { at: { type: 'tx', port: 'eth0' }, file: resolve('/abs/tx.pcap') },
@@ -268,7 +275,7 @@ describe('validateScenario: one error listing every problem', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err!.message.split('\n')).toEqual([
       'scenario: 10 problems',
-      '  - durations: got "5ms", unknown field (did you mean "duration"?); expected one of: version, name, description, seed, duration, warmup, controlPeriod, threads, machine, ports, modules, edges, tasks, taps',
+      '  - durations: got "5ms", unknown field (did you mean "duration"?); expected one of: version, name, description, seed, duration, warmup, controlPeriod, threads, machine, ports, modules, edges, tasks, schedulers, taps',
       '  - name: got "Bad Name", expected a name like rtc-vs-pl (lower-case letters, digits, "-", "_" or ".", starting with a letter or digit)',
       '  - machine.hz: got 2.6, expected a clock frequency like 2.6GHz, 3400MHz or 2.6e9 (Hz), between 1MHz and 100GHz',
       '  - duration: got nothing, expected a duration like 10ms, 250us, 2s or 5000cycles (a bare number is seconds), > 0',
@@ -620,7 +627,7 @@ describe('validateScenario: tasks', () => {
       'tasks[4].root: an rx queue like eth0.rx0, or the name of a queue module (queue modules: q1)',
       'tasks[5].root: the name of a module or port endpoint (modules: a, q1, b; ports: eth0)',
       'tasks[6].root: an rx queue like eth0.rx0, or the name of a queue module (queue modules: q1)',
-      'tasks[7].prio: unknown field; expected one of: name, root, core, batch',
+      'tasks[7].prio: unknown field; expected one of: name, root, core, batch, weight, priority, nice, process, chain, detached, syscalls',
       'tasks[7].root: an rx queue of eth0 (eth0 has 1 rx queue: eth0.rx0)',
       'tasks[7].batch: an integer between 1 and 1024',
     ]);
