@@ -316,7 +316,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       this.tasks.push({
         id: tp.id, name: tp.name, batch: Math.min(tp.batch, MAX_BATCH), input, entry: tp.entry, minChargeCycles: minCharge, rxTap: -1,
         ent: -1, chain: ts.chain, detached: ts.detached, syscalls: ts.syscalls === 'per-packet' ? 1 : ts.syscalls === 'per-batch' ? 2 : 0,
-        copies: false, waitingSince: -1, lastEnd: 0,
+        copies: ts.copy, waitingSince: -1, lastEnd: 0,
       });
       for (let r = 0; r < input.rings.length; r++) {
         const ch = plan.channels[ip.channels[r]!]!;
@@ -361,6 +361,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     if (spec !== null) {
       pp.rrSliceCycles = spec.rrSliceCycles;
       pp.wakeupGranularityCycles = spec.wakeupGranularityCycles;
+      pp.cfsSlice = spec.cfsSlice;
     }
     this.sched = createScheduler(policy, params, pp);
     this.preemptive = this.sched.preemptive;
@@ -1081,6 +1082,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       st.windowDelivered++;
       st.windowDeliveredBytes += frameBytes;
       st.latency.record(t - pool.ingressCycles[h]!);
+      if (sinkIndex >= this.portCount) st.sinkLatency[sinkIndex - this.portCount]!.record(t - pool.ingressCycles[h]!);
     }
     const f = pool.flowId[h]!;
     if (f < st.flowDelivered.length) st.flowDelivered[f]++; // NO_FLOW (pcap) is out of range

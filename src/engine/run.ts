@@ -362,6 +362,11 @@ export function buildRecord(
     windowDelivered += a.stats.windowDelivered;
     windowBytes += a.stats.windowDeliveredBytes;
   }
+  const sinkLatency = (id: number) => {
+    const h = new LatencyHistogram({ significantDigits: 3 });
+    for (const a of actors) { const j = a.stats.sinkLatency[id]; if (j) h.merge(LatencyHistogram.fromJSON(j)); }
+    return summarize(h, s.hz);
+  };
   let totalGenerated = 0;
   for (let p = 0; p < P; p++) totalGenerated += generated[p]!;
   let totalOfferedWindow = 0;
@@ -464,6 +469,7 @@ export function buildRecord(
         drops: reasonsObj((r) => moduleDrops[m.id * R + r]!),
         counters,
         ...(memory !== undefined ? { memory } : {}),
+        ...(m.kind === 'sink' ? { latency: sinkLatency(m.id) } : {}),
       };
     }),
     flows: {

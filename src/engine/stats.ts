@@ -57,6 +57,8 @@ export class ActorStats {
   windowDelivered = 0;
   windowDeliveredBytes = 0;
   readonly latency: LatencyHistogram;
+  /** Per sink module (by module id; null for other modules): latency of what it absorbed in the window. */
+  readonly sinkLatency: (LatencyHistogram | null)[];
 
   constructor(plan: Plan, flowCount: number) {
     const r = plan.reasons.length;
@@ -90,6 +92,7 @@ export class ActorStats {
     this.generatedInWindow = new Float64Array(plan.ports.length);
     this.generatedBytes = new Float64Array(plan.ports.length);
     this.latency = new LatencyHistogram({ significantDigits: 3 });
+    this.sinkLatency = plan.modules.map((mp) => (mp.kind === 'sink' ? new LatencyHistogram({ significantDigits: 3 }) : null));
   }
 }
 
@@ -103,6 +106,7 @@ export interface ActorStatsSnapshot {
   flowGenerated: Float64Array; flowDelivered: Float64Array; flowDropped: Float64Array; generated: Float64Array; generatedInWindow: Float64Array; generatedBytes: Float64Array;
   busyCycles: number; stallCycles: number; delivered: number; dropped: number; windowDelivered: number; windowDeliveredBytes: number;
   latency: ReturnType<LatencyHistogram['toJSON']>;
+  sinkLatency: (ReturnType<LatencyHistogram['toJSON']> | null)[];
 }
 
 export function snapshotStats(s: ActorStats): ActorStatsSnapshot {
@@ -115,5 +119,6 @@ export function snapshotStats(s: ActorStats): ActorStatsSnapshot {
     flowGenerated: s.flowGenerated, flowDelivered: s.flowDelivered, flowDropped: s.flowDropped, generated: s.generated, generatedInWindow: s.generatedInWindow, generatedBytes: s.generatedBytes,
     busyCycles: s.busyCycles, stallCycles: s.stallCycles, delivered: s.delivered, dropped: s.dropped,
     windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency.toJSON(),
+    sinkLatency: s.sinkLatency.map((h) => (h === null || h.count === 0 ? null : h.toJSON())),
   };
 }

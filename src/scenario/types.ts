@@ -159,6 +159,8 @@ export interface TaskSpec {
   chain: string;
   /** Starts detached (its chain is not scheduled until an `attach` action). Default false. */
   detached: boolean;
+  /** Copies each packet it takes into its own memory (a software switch handing packets to an NF's address space); cost from the preset's copy fit. Default false. */
+  copy: boolean;
   /** Network I/O system calls: none (polling, DPDK-like), one per packet, or one per batch (non-blocking). Default none. */
   syscalls: SyscallMode;
 }
@@ -181,6 +183,8 @@ export interface SchedulerSpec {
   rrSliceCycles: number;
   /** cfs: wake-up preemption granularity, cycles. */
   wakeupGranularityCycles: number;
+  /** cfs / cfs-batch: slice rule ('nice' from MODEL.md §5, 'linux' from the kernel's period) or a fixed slice in cycles. */
+  cfsSlice: 'nice' | 'linux' | number;
 }
 
 export type TapPoint =

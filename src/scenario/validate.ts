@@ -31,7 +31,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { MachinePreset } from '../hw/preset.js';
 import { loadPresetFile } from '../hw/preset-file.js';
 import { SHIPPED_PRESETS, findPreset } from '../hw/presets/index.js';
-import { parseFrequencyHz } from '../util/units.js';
+import { parseDuration, parseFrequencyHz } from '../util/units.js';
 import { ENTITY_NAME_HELP, ENTITY_NAME_RE, type ParsedEndpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
 import { readBitRate, readDurationCycles, readPath } from './readers.js';
 import { checkTraffic } from './traffic.js';
@@ -75,8 +75,8 @@ const MACHINE_KEYS = ['name', 'hz', 'cores', 'sockets', 'preset', 'presetFile', 
 const PORT_KEYS = ['name', 'lineRate', 'rxQueues', 'rxRingSize', 'senderBuffer', 'traffic'] as const;
 const MODULE_KEYS = ['name', 'kind', 'config'] as const;
 const EDGE_KEYS = ['from', 'to'] as const;
-const TASK_KEYS = ['name', 'root', 'core', 'batch', 'weight', 'priority', 'nice', 'process', 'chain', 'detached', 'syscalls'] as const;
-const SCHEDULER_KEYS = ['cores', 'policy', 'switchCycles', 'syscallCycles', 'timeout', 'isolation', 'rrSlice', 'wakeupGranularity'] as const;
+const TASK_KEYS = ['name', 'root', 'core', 'batch', 'weight', 'priority', 'nice', 'process', 'chain', 'detached', 'copy', 'syscalls'] as const;
+const SCHEDULER_KEYS = ['cores', 'policy', 'switchCycles', 'syscallCycles', 'timeout', 'isolation', 'rrSlice', 'wakeupGranularity', 'cfsSlice'] as const;
 const TAP_KEYS = ['at', 'file'] as const;
 
 export const SCENARIO_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
@@ -615,8 +615,9 @@ function checkTasks(p: Problems, raw: unknown[], names: Names, cores: number | u
     const process = readString(p, o, 'process', path, { default: '' });
     const chain = readString(p, o, 'chain', path, { default: name });
     const detached = readBool(p, o, 'detached', path, { default: false });
+    const copy = readBool(p, o, 'copy', path, { default: false });
     const syscalls = readString(p, o, 'syscalls', path, { oneOf: SYSCALL_MODES, default: 'none' }) as SyscallMode;
-    tasks.push({ name, root, core, batch, weight, priority, nice, process, chain, detached, syscalls });
+    tasks.push({ name, root, core, batch, weight, priority, nice, process, chain, detached, copy, syscalls });
   }
   return tasks;
 }
@@ -655,7 +656,16 @@ function checkSchedulers(p: Problems, raw: unknown[], hz: number, cores: number 
     only('isolation', ['coop']);
     only('rrSlice', ['rt-rr']);
     only('wakeupGranularity', ['cfs']);
+    only('cfsSlice', ['cfs', 'cfs-batch']);
     const dp = defaultPolicyParams(hz);
+    let cfsSlice: SchedulerSpec['cfsSlice'] = 'nice';
+    const rawSlice = o['cfsSlice'];
+    if (rawSlice === 'nice' || rawSlice === 'linux') cfsSlice = rawSlice;
+    else if (rawSlice !== undefined) {
+      const d = parseDuration(rawSlice, hz);
+      if (d === null || d.cycles <= 0) p.add(joinPath(path, 'cfsSlice'), rawSlice, 'nice (MODEL.md §5 slices from nice values), linux (the kernel\'s 6 ms period shared by weight) or a duration like 3ms');
+      else cfsSlice = d.cycles;
+    }
     out.push({
       cores: list,
       policy,
@@ -665,6 +675,7 @@ function checkSchedulers(p: Problems, raw: unknown[], hz: number, cores: number 
       isolation: readBool(p, o, 'isolation', path, { default: false }),
       rrSliceCycles: readDurationCycles(p, o['rrSlice'], joinPath(path, 'rrSlice'), hz, { default: dp.rrSliceCycles, positive: true }),
       wakeupGranularityCycles: readDurationCycles(p, o['wakeupGranularity'], joinPath(path, 'wakeupGranularity'), hz, { default: dp.wakeupGranularityCycles }),
+      cfsSlice,
     });
   }
   return out;

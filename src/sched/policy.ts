@@ -56,6 +56,13 @@ export interface PolicyParams {
   wakeupGranularityCycles: number;
   /** CFS credit a waking sleeper gets below the least runnable vruntime, cycles. */
   sleeperCreditCycles: number;
+  /**
+   * CFS slice rule: 'nice' — from the nice value as [SCC] states it
+   * (cfsSliceSeconds); 'linux' — the kernel's share of the scheduling period
+   * among the runnable entities (cfsLinuxSliceCycles); a number — that many
+   * cycles for everyone.
+   */
+  cfsSlice: 'nice' | 'linux' | number;
 }
 
 export interface CpuScheduler {
@@ -81,6 +88,19 @@ export const RT_RR_SLICE_SECONDS = 0.1;
 /** Linux CFS sysctl defaults for one CPU: sched_wakeup_granularity 1 ms, sched_latency 6 ms (kernel/sched/fair.c). */
 export const CFS_WAKEUP_GRANULARITY_SECONDS = 0.001;
 export const CFS_LATENCY_SECONDS = 0.006;
+/** Linux sched_min_granularity default for one CPU, 0.75 ms (kernel/sched/fair.c). */
+export const CFS_MIN_GRANULARITY_SECONDS = 0.00075;
+
+/**
+ * Linux CFS's slice for an entity of weight w among runnable entities of
+ * total weight W (n of them): the period is sched_latency, stretched to
+ * n * min_granularity when more entities run than fit; the entity gets its
+ * weight's share of the period.
+ */
+export function cfsLinuxSliceCycles(hz: number, w: number, totalWeight: number, n: number): number {
+  const period = Math.max(CFS_LATENCY_SECONDS, n * CFS_MIN_GRANULARITY_SECONDS) * hz;
+  return (period * w) / totalWeight;
+}
 
 /**
  * CFS time slice from the nice value, as [SCC] states it (MODEL.md §5):
@@ -213,6 +233,7 @@ class Cfs implements CpuScheduler {
   readonly keepsCpu = true;
   private readonly vr: Float64Array;
   private readonly scale: Float64Array;
+  private readonly weight: Float64Array;
   private readonly slice: Float64Array;
   private readonly used: Float64Array;
   private readonly runnableNow: Uint8Array;
@@ -225,7 +246,9 @@ class Cfs implements CpuScheduler {
     const n = params.length;
     this.vr = new Float64Array(n);
     this.scale = Float64Array.from(params, (p) => 1024 / niceWeight(p.nice));
-    this.slice = Float64Array.from(params, (p) => cfsSliceSeconds(p.nice) * pp.hz);
+    this.weight = Float64Array.from(params, (p) => niceWeight(p.nice));
+    const rule = pp.cfsSlice;
+    this.slice = Float64Array.from(params, (p) => (typeof rule === 'number' ? rule : cfsSliceSeconds(p.nice) * pp.hz));
     this.used = new Float64Array(n);
     this.runnableNow = new Uint8Array(n);
   }
@@ -255,6 +278,11 @@ class Cfs implements CpuScheduler {
   }
   switchedIn(e: number): void {
     this.used[e] = 0;
+    if (this.pp.cfsSlice === 'linux') {
+      let total = 0, n = 0;
+      for (let x = 0; x < this.vr.length; x++) if (this.runnableNow[x] !== 0 || x === e) { total += this.weight[x]!; n++; }
+      this.slice[e] = cfsLinuxSliceCycles(this.pp.hz, this.weight[e]!, total, n);
+    }
   }
   charge(e: number, cycles: number): void {
     this.vr[e] += cycles * this.scale[e]!;
@@ -348,5 +376,6 @@ export function defaultPolicyParams(hz: number): PolicyParams {
     rrSliceCycles: RT_RR_SLICE_SECONDS * hz,
     wakeupGranularityCycles: CFS_WAKEUP_GRANULARITY_SECONDS * hz,
     sleeperCreditCycles: (CFS_LATENCY_SECONDS / 2) * hz,
+    cfsSlice: 'nice',
   };
 }
