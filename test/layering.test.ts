@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 
 const src = join(__dirname, '..', 'src');
 // Earlier layers first; a file may import only from its own layer or earlier ones.
-const ORDER = ['util', 'ring', 'packet', 'hw', 'metrics', 'nf', 'traffic', 'scenario', 'graph', 'engine', 'report', 'experiments', 'cli'];
-const PURE = ['ring', 'packet', 'nf', 'metrics'];
+const ORDER = ['util', 'ring', 'packet', 'hw', 'metrics', 'nf', 'sched', 'traffic', 'scenario', 'graph', 'engine', 'report', 'experiments', 'cli'];
+const PURE = ['ring', 'packet', 'nf', 'metrics', 'sched'];
 // hw/ is pure too except preset-file.ts, which reads user preset files.
 
 function files(dir: string): string[] {
