@@ -200,9 +200,10 @@ export function workerObjective(p: RtPipeline, wi: number, weights: readonly num
  * when nothing is better).
  */
 export function lineSearch(kept: readonly (readonly number[])[], ns: number, objective: (x: readonly number[]) => number): number[] {
+  // Only a strictly smaller value replaces the best so far, so the first
+  // minimiser wins and the start stays unless something beats it.
   let best = kept[0]!.slice();
-  const start = objective(best);
-  let bestValue = start;
+  let bestValue = objective(best);
   for (let j = 1; j < kept.length; j++) {
     for (let k = 1; k <= ns; k++) {
       const x = lerp(kept[j - 1]!, kept[j]!, k / ns);
@@ -213,7 +214,7 @@ export function lineSearch(kept: readonly (readonly number[])[], ns: number, obj
       }
     }
   }
-  return bestValue < start ? best : kept[0]!.slice();
+  return best;
 }
 
 // ---------------------------------------------------------------- one control step (§8)

@@ -306,6 +306,16 @@ describe('theta and the neighbour term (§5)', () => {
     expect(d[2]).toBeCloseTo(1.5 + 0.5, 15);
     expect(d[0]).toBeNaN();
   });
+
+  it('A counts only the other tasks: a task never waits behind its own batch', () => {
+    // B = 4, Q = 1, T = 1, theta = [1, 0.1], w = [0.5, 0.5].
+    // Task a: A = 4 * 0.1 = 0.4 (its own 4 * 1 = 4 is excluded), Bq = 1 / 0.5 = 2 -> 2 + 4 = 6.
+    // Task b: A = 4 * 1 = 4, Bq = 0.1 / 0.5 = 0.2 -> 4 + 0.4 = 4.4.
+    const two: RtPipeline = { ...p, batchPkts: 4, queuePkts: 1, workers: [{ name: 'w0', speedCyclesPerTu: 1, tasks: [0, 1] }], tasks: p.tasks.slice(0, 2), flows: [] };
+    const d = taskDelays(two, [0.5, 0.5], [1, 0.1]);
+    expect(d[0]).toBeCloseTo(6, 15);
+    expect(d[1]).toBeCloseTo(4.4, 15);
+  });
 });
 
 describe('checkPipeline', () => {
