@@ -171,6 +171,33 @@ export function normalisePerWorker(p: RtPipeline, weights: readonly number[]): n
   return out;
 }
 
+/**
+ * COLD: the same pipeline in engine units, for comparing the model with an
+ * emulated core: every cost is multiplied by `cyclesPerCostUnit` (so costs are
+ * cycles per packet) and every speed by `hzPerSpeedUnit` (so speeds are cycles
+ * per second and the time unit becomes the second). Offered rates and rate
+ * SLOs scale by hz/cycles, delay SLOs by cycles/hz. The model is invariant
+ * under this change of units: rates come out scaled by hz/cycles, delays by
+ * cycles/hz, thetas by cycles, and lambda and the flags are unchanged.
+ */
+export function rescalePipeline(p: RtPipeline, cyclesPerCostUnit: number, hzPerSpeedUnit: number): RtPipeline {
+  if (!(cyclesPerCostUnit > 0 && hzPerSpeedUnit > 0 && Number.isFinite(cyclesPerCostUnit) && Number.isFinite(hzPerSpeedUnit))) {
+    throw new RangeError(`rescalePipeline: factors must be finite and > 0, got ${cyclesPerCostUnit} and ${hzPerSpeedUnit}`);
+  }
+  const perSecond = hzPerSpeedUnit / cyclesPerCostUnit;
+  return {
+    ...p,
+    workers: p.workers.map((w) => ({ ...w, speedCyclesPerTu: w.speedCyclesPerTu * hzPerSpeedUnit })),
+    flows: p.flows.map((f) => ({
+      ...f,
+      offeredPktsPerTu: f.offeredPktsPerTu * perSecond,
+      rateSloPktsPerTu: f.rateSloPktsPerTu * perSecond,
+      delaySloTu: f.delaySloTu / perSecond,
+      taskflows: f.taskflows.map((tf) => ({ ...tf, cyclesPerPkt: tf.cyclesPerPkt * cyclesPerCostUnit })),
+    })),
+  };
+}
+
 // ---------------------------------------------------------------- rates (§4)
 
 /** Tolerance factors of the max-min tie-break, as §4.3 gives them. */

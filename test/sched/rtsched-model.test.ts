@@ -7,6 +7,7 @@ import {
   checkPipeline,
   evaluate,
   normalisePerWorker,
+  rescalePipeline,
   solveRates,
   taskDelays,
   taskTheta,
@@ -340,5 +341,23 @@ describe('checkPipeline', () => {
   it('rejects weights of the wrong length or sign', () => {
     expect(() => evaluate(FORK, [0.5, 0.5])).toThrow(/3 entries/);
     expect(() => evaluate(FORK, [0.5, -0.5, 1])).toThrow(/weights\[1\]/);
+  });
+});
+
+describe('rescalePipeline (model units -> cycles and seconds)', () => {
+  it('scales rates by hz/cycles and delays by cycles/hz, leaving lambda and flags alone', () => {
+    // Fork with 1000 cycles per cost unit on a 2 GHz core: Task1 costs 2000 cycles, so
+    // r0 = 0.333 * 2e9 / 2000 = 333 000 packets per second; d_0 = 10.006026 * 1000 / 2e9 s = 5.003 us.
+    const cycles = 1000;
+    const hz = 2e9;
+    const base = evaluate(FORK, FORK_INITIAL_WEIGHTS);
+    const ev = evaluate(rescalePipeline(FORK, cycles, hz), FORK_INITIAL_WEIGHTS);
+    expect(ev.ratesPktsPerTu[0]).toBeCloseTo(333_000, 6);
+    expect(ev.delaysTu[0]).toBeCloseTo(5.003013003e-6, 15);
+    ev.ratesPktsPerTu.forEach((r, i) => expect(r / (base.ratesPktsPerTu[i]! * hz / cycles)).toBeCloseTo(1, 12));
+    ev.delaysTu.forEach((d, i) => expect(d / (base.delaysTu[i]! * cycles / hz)).toBeCloseTo(1, 12));
+    ev.thetaCyclesPerPkt.forEach((t, i) => expect(t).toBeCloseTo(base.thetaCyclesPerPkt[i]! * cycles, 9));
+    expect(ev.lambda).toEqual(base.lambda);
+    expect(ev.flags).toEqual(base.flags);
   });
 });
