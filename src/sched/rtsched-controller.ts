@@ -1,8 +1,11 @@
 /**
  * The [RTSched] weight controller (paper Alg. 1 and 2 with the simulator's
  * mechanics, /work/shared/RTSCHED.md §8) and the period loop of §3, in the
- * spec's `model` behaviour. The code-compatible switches of §9.2 are not
- * implemented.
+ * spec's `model` behaviour by default.
+ *
+ * The code-compatible switches of §9.2 (which reproduce the published
+ * simulator's fork and taildrop traces) are available as {@link RtCodeSwitches};
+ * all off is the `model` behaviour.
  *
  * One control step visits the workers in index order (Gauss-Seidel: a
  * worker sees the weights already changed for earlier workers). For a worker
@@ -28,6 +31,7 @@ import {
   taskflowsByTask,
   flowDelays,
   type RtEvaluation,
+  type RtFlow,
   type RtPipeline,
 } from './rtsched-model.js';
 
@@ -38,6 +42,23 @@ export const RT_BIG = 1e9;
 /** Infinity-norm cap on the centred direction (§8.2). */
 export const RT_DIRECTION_CAP = 0.1;
 
+/** The code-compatible switches of §9.2, each a defect of the published simulator. */
+export interface RtCodeSwitches {
+  /** Item 1: a flow's objective delay sums the queueing terms of every task on the worker. */
+  readonly allTasksObjective: boolean;
+  /** Item 2: search one straight segment towards the polyline's last corner, capped at nu_maxstep. */
+  readonly collapsedPolyline: boolean;
+  /** Item 3: the lambda demand test reads the rate of the flow whose global index is the taskflow's position. */
+  readonly lambdaIndexing: boolean;
+  /** Item 4: period 0 uses the initial weights as listed, not normalised. */
+  readonly noInitialNormalisation: boolean;
+}
+
+/** The spec's `model` behaviour: no switch on. */
+export const RT_MODEL_BEHAVIOUR: RtCodeSwitches = { allTasksObjective: false, collapsedPolyline: false, lambdaIndexing: false, noInitialNormalisation: false };
+/** The spec's `code-compatible` behaviour: every switch on (§9.2). */
+export const RT_CODE_COMPATIBLE: RtCodeSwitches = { allTasksObjective: true, collapsedPolyline: true, lambdaIndexing: true, noInitialNormalisation: true };
+
 export interface RtControlParams {
   /** alpha: weight of the delay penalty (1 or 0.05 in §11). */
   readonly alpha: number;
@@ -47,6 +68,8 @@ export interface RtControlParams {
   readonly lineSearchPoints: number;
   /** delta of the lambda rule; defaults to 0.01. */
   readonly delta?: number;
+  /** Code-compatible switches; defaults to {@link RT_MODEL_BEHAVIOUR}. */
+  readonly code?: RtCodeSwitches;
 }
 
 export interface RtRunParams extends RtControlParams {
@@ -174,21 +197,61 @@ export function cutPolyline(corners: readonly (readonly number[])[], nuMaxStep: 
  * COLD: L_i(x) of §8.5 for worker `wi`: alpha times the summed delay
  * penalties max(0, sd_f - D_f) over all flows, minus lambda-weighted weights.
  * `x` holds the worker's weights in task order; every other task keeps its
- * weight from `weights`; theta and lambda come from `last`.
+ * weight from `weights`; theta and lambda come from `last`. `allTasks` is
+ * the code-compatible objective of §9.2 item 1.
  */
-export function workerObjective(p: RtPipeline, wi: number, weights: readonly number[], last: RtEvaluation, alpha: number, x: readonly number[]): number {
+export function workerObjective(
+  p: RtPipeline,
+  wi: number,
+  weights: readonly number[],
+  last: RtEvaluation,
+  alpha: number,
+  x: readonly number[],
+  allTasks = false,
+): number {
   const trial = weights.slice();
   p.workers[wi]!.tasks.forEach((t, k) => {
     trial[t] = x[k]!;
   });
+  const theta = last.thetaCyclesPerPkt;
+  const workerTerm = allTasks ? allTasksQueueing(p, wi, trial, theta) : 0;
   let penalty = 0;
   for (const f of p.flows) {
-    const over = simplifiedDelay(p, f, trial, last.thetaCyclesPerPkt) - f.delaySloTu;
+    const sd = allTasks ? workerTerm + offWorkerQueueing(p, wi, f, trial, theta) : simplifiedDelay(p, f, trial, theta);
+    const over = sd - f.delaySloTu;
     if (over > 0) penalty += over; // Python's max(0, NaN) is 0; `NaN > 0` is false too.
   }
   let reward = 0;
   for (let t = 0; t < p.tasks.length; t++) reward += last.lambda[t]! * trial[t]!;
   return alpha * penalty - reward;
+}
+
+/** Sum of Q * theta_t / (T_i * w_t) over every task of worker `wi` (§9.2 item 1). */
+function allTasksQueueing(p: RtPipeline, wi: number, weights: readonly number[], theta: readonly number[]): number {
+  const worker = p.workers[wi]!;
+  return worker.tasks.reduce((s, t) => s + (p.queuePkts * theta[t]!) / (worker.speedCyclesPerTu * weights[t]!), 0);
+}
+
+/** The queueing terms of flow `f`'s tasks that are not on worker `wi` (§9.2 item 1). */
+function offWorkerQueueing(p: RtPipeline, wi: number, f: RtFlow, weights: readonly number[], theta: readonly number[]): number {
+  let sd = 0;
+  for (const tf of f.taskflows) {
+    const w = p.tasks[tf.task]!.worker;
+    if (w !== wi) sd += (p.queuePkts * theta[tf.task]!) / (p.workers[w]!.speedCyclesPerTu * weights[tf.task]!);
+  }
+  return sd;
+}
+
+/**
+ * COLD: the code-compatible search path of §9.2 item 2: one segment from the
+ * start w towards the polyline's last corner E, of length
+ * min(||E - w||, nuMaxStep).
+ */
+export function collapsedSegment(corners: readonly (readonly number[])[], nuMaxStep: number): number[][] {
+  const w = corners[0]!;
+  const end = corners[corners.length - 1]!;
+  const len = distance(end, w);
+  return [w.slice(), len === 0 ? w.slice() : lerp(w, end, Math.min(1, nuMaxStep / len))];
 }
 
 // ---------------------------------------------------------------- §8.6
@@ -225,6 +288,7 @@ export function lineSearch(kept: readonly (readonly number[])[], ns: number, obj
  * previous period.
  */
 export function controlStep(p: RtPipeline, weights: readonly number[], last: RtEvaluation, params: RtControlParams): number[] {
+  const code = params.code ?? RT_MODEL_BEHAVIOUR;
   const w = weights.slice();
   p.workers.forEach((worker, wi) => {
     if (worker.tasks.length < 2) return;
@@ -233,8 +297,8 @@ export function controlStep(p: RtPipeline, weights: readonly number[], last: RtE
     const start = worker.tasks.map((t) => w[t]!);
     const corners = polylineCorners(start, d);
     if (corners === null) return;
-    const kept = cutPolyline(corners, params.nuMaxStep);
-    const chosen = lineSearch(kept, params.lineSearchPoints, (x) => workerObjective(p, wi, w, last, params.alpha, x));
+    const kept = code.collapsedPolyline ? collapsedSegment(corners, params.nuMaxStep) : cutPolyline(corners, params.nuMaxStep);
+    const chosen = lineSearch(kept, params.lineSearchPoints, (x) => workerObjective(p, wi, w, last, params.alpha, x, code.allTasksObjective));
     worker.tasks.forEach((t, k) => {
       w[t] = chosen[k]!;
     });
@@ -254,28 +318,30 @@ function checkParams(params: RtRunParams): void {
   if (problems.length > 0) throw new RangeError(`rtsched run: ${problems.join('; ')}`);
 }
 
-function row(p: RtPipeline, period: number, weights: number[], ev: RtEvaluation, alpha: number): RtPeriodRow {
-  const objective = p.workers.map((worker, wi) => workerObjective(p, wi, weights, ev, alpha, worker.tasks.map((t) => weights[t]!)));
+function row(p: RtPipeline, period: number, weights: number[], ev: RtEvaluation, params: RtRunParams): RtPeriodRow {
+  const allTasks = params.code?.allTasksObjective ?? false;
+  const objective = p.workers.map((worker, wi) => workerObjective(p, wi, weights, ev, params.alpha, worker.tasks.map((t) => weights[t]!), allTasks));
   return { ...ev, period, weights, objective };
 }
 
 /**
- * COLD: the §3 loop in model behaviour: period 0 normalises the initial
- * weights per worker and simulates; each of the K = `periods` later periods
- * runs control() then simulate(). Returns rows 0..K.
+ * COLD: the §3 loop: period 0 normalises the initial weights per worker
+ * (unless `code.noInitialNormalisation`) and simulates; each of the
+ * K = `periods` later periods runs control() then simulate(). Returns rows 0..K.
  */
 export function runRtSched(p: RtPipeline, initialWeights: readonly number[], params: RtRunParams): RtPeriodRow[] {
   checkPipeline(p);
   checkWeights(p, initialWeights);
   checkParams(params);
-  const delta = params.delta ?? RT_DELTA;
-  let weights = normalisePerWorker(p, initialWeights);
-  let ev = evaluate(p, weights, delta);
-  const rows = [row(p, 0, weights, ev, params.alpha)];
+  const code = params.code ?? RT_MODEL_BEHAVIOUR;
+  const evalOpts = { delta: params.delta ?? RT_DELTA, codeLambdaIndexing: code.lambdaIndexing };
+  let weights = code.noInitialNormalisation ? initialWeights.slice() : normalisePerWorker(p, initialWeights);
+  let ev = evaluate(p, weights, evalOpts);
+  const rows = [row(p, 0, weights, ev, params)];
   for (let k = 1; k <= params.periods; k++) {
     weights = controlStep(p, weights, ev, params);
-    ev = evaluate(p, weights, delta);
-    rows.push(row(p, k, weights, ev, params.alpha));
+    ev = evaluate(p, weights, evalOpts);
+    rows.push(row(p, k, weights, ev, params));
   }
   return rows;
 }

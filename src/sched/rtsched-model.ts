@@ -359,14 +359,17 @@ export function simplifiedDelay(p: RtPipeline, f: RtFlow, weights: readonly numb
  * w_t * T (saturated) and some flow of the task has (1 - delta) * r_f <=
  * min(R_f, rho_f) (demand); else 0.
  */
-export function backPressure(p: RtPipeline, weights: readonly number[], rates: readonly number[], delta = RT_DELTA): number[] {
+export function backPressure(p: RtPipeline, weights: readonly number[], rates: readonly number[], opts: RtEvalOptions = {}): number[] {
+  const delta = opts.delta ?? RT_DELTA;
   return taskflowsByTask(p).map((list, t) => {
     const speed = p.workers[p.tasks[t]!.worker]!.speedCyclesPerTu;
     const load = list.reduce((s, tf) => s + tf.cyclesPerPkt * rates[tf.flow]!, 0);
     const saturated = load >= (1 - delta) * weights[t]! * speed;
-    const demand = list.some((tf) => {
+    const demand = list.some((tf, j) => {
       const f = p.flows[tf.flow]!;
-      return (1 - delta) * rates[tf.flow]! <= Math.min(f.rateSloPktsPerTu, f.offeredPktsPerTu);
+      // Code-compatible (§9.2 item 3): the j-th taskflow reads the rate of global flow j.
+      const rate = opts.codeLambdaIndexing ? rates[j]! : rates[tf.flow]!;
+      return (1 - delta) * rate <= Math.min(f.rateSloPktsPerTu, f.offeredPktsPerTu);
     });
     return saturated && demand ? 1 : 0;
   });
@@ -381,16 +384,24 @@ export function sloFlags(p: RtPipeline, rates: readonly number[], delays: readon
   return { rateOk, delayOk, allRateOk, allDelayOk, allSloOk: allRateOk && allDelayOk, anyLambda: lambda.some((l) => l === 1) };
 }
 
+/** Options of {@link evaluate}; all optional, defaults give the spec's `model` behaviour. */
+export interface RtEvalOptions {
+  /** delta of the lambda rule (§6); 0.01. */
+  readonly delta?: number;
+  /** The upstream lambda indexing defect (§9.2 item 3); false. */
+  readonly codeLambdaIndexing?: boolean;
+}
+
 /**
  * COLD: the `simulate()` step of §3 for one weight vector (indexed by task):
  * rates, theta, lambda, delay estimates and SLO flags. `weights` are used as
  * given (no normalisation).
  */
-export function evaluate(p: RtPipeline, weights: readonly number[], delta = RT_DELTA): RtEvaluation {
+export function evaluate(p: RtPipeline, weights: readonly number[], opts: RtEvalOptions = {}): RtEvaluation {
   checkWeights(p, weights);
   const ratesPktsPerTu = solveRates(p, weights);
   const thetaCyclesPerPkt = taskTheta(p, ratesPktsPerTu);
-  const lambda = backPressure(p, weights, ratesPktsPerTu, delta);
+  const lambda = backPressure(p, weights, ratesPktsPerTu, opts);
   const taskDelaysTu = taskDelays(p, weights, thetaCyclesPerPkt);
   const delaysTu = flowDelays(p, taskDelaysTu);
   const simplifiedDelaysTu = simplifiedDelays(p, weights, thetaCyclesPerPkt);

@@ -12,6 +12,7 @@
  *
  * COLD. Pure data plus one builder.
  */
+import { RT_CODE_COMPATIBLE, RT_MODEL_BEHAVIOUR, type RtCodeSwitches } from './rtsched-controller.js';
 import { checkPipeline, type RtPipeline, type RtTaskflow } from './rtsched-model.js';
 
 export interface RtModuleSpec {
@@ -210,8 +211,10 @@ export const MGW = buildPipeline(MGW_SPEC);
 // ---------------------------------------------------------------- §11 reference run matrix
 
 export interface RtReferenceRun {
-  /** e.g. "fork a=1 nu=0.05 ns=100". */
+  /** e.g. "fork model a=1 nu=0.05 ns=100". */
   readonly label: string;
+  readonly behaviour: 'model' | 'code';
+  readonly code: RtCodeSwitches;
   readonly pipeline: RtPipeline;
   readonly initialWeights: readonly number[];
   readonly alpha: number;
@@ -220,19 +223,31 @@ export interface RtReferenceRun {
   readonly periods: number;
 }
 
-const REFERENCE_GRID: ReadonlyArray<{ name: string; pipeline: RtPipeline; weights: readonly number[]; alpha: number; steps: readonly number[] }> = [
-  { name: 'fork', pipeline: FORK, weights: FORK_INITIAL_WEIGHTS, alpha: 1, steps: [0.05, 0.025, 0.01] },
-  { name: 'fork', pipeline: FORK, weights: FORK_INITIAL_WEIGHTS, alpha: 0.05, steps: [0.025, 0.01] },
-  { name: 'taildrop', pipeline: TAILDROP, weights: TAILDROP_INITIAL_WEIGHTS, alpha: 1, steps: [0.025, 0.01] },
-  { name: 'mgw', pipeline: MGW, weights: MGW_UPSTREAM_WEIGHTS, alpha: 1, steps: [0.025, 0.01] },
-  { name: 'mgw-eqinit', pipeline: MGW, weights: MGW_EQINIT_WEIGHTS, alpha: 1, steps: [0.025, 0.01] },
+type Behaviour = RtReferenceRun['behaviour'];
+
+const REFERENCE_GRID: ReadonlyArray<{
+  name: string;
+  pipeline: RtPipeline;
+  weights: readonly number[];
+  alpha: number;
+  steps: readonly number[];
+  behaviours: readonly Behaviour[];
+}> = [
+  { name: 'fork', pipeline: FORK, weights: FORK_INITIAL_WEIGHTS, alpha: 1, steps: [0.05, 0.025, 0.01], behaviours: ['model', 'code'] },
+  { name: 'fork', pipeline: FORK, weights: FORK_INITIAL_WEIGHTS, alpha: 0.05, steps: [0.025, 0.01], behaviours: ['model', 'code'] },
+  { name: 'taildrop', pipeline: TAILDROP, weights: TAILDROP_INITIAL_WEIGHTS, alpha: 1, steps: [0.025, 0.01], behaviours: ['model', 'code'] },
+  // The code-compatible MGW trace cannot be reproduced (§9.3): model only.
+  { name: 'mgw', pipeline: MGW, weights: MGW_UPSTREAM_WEIGHTS, alpha: 1, steps: [0.025, 0.01], behaviours: ['model'] },
+  { name: 'mgw-eqinit', pipeline: MGW, weights: MGW_EQINIT_WEIGHTS, alpha: 1, steps: [0.025, 0.01], behaviours: ['model'] },
 ];
 
-/** The `model` rows of the §11 matrix (K = 50; each with ns = 100 and ns = 5). */
+/** The reproducible rows of the §11 matrix (K = 50; each with ns = 100 and ns = 5): 22 model runs, 14 code-compatible. */
 export const RT_REFERENCE_RUNS: readonly RtReferenceRun[] = REFERENCE_GRID.flatMap((g) =>
-  g.steps.flatMap((nu) =>
+  g.behaviours.flatMap((behaviour) => g.steps.flatMap((nu) =>
     [100, 5].map((ns) => ({
-      label: `${g.name} a=${g.alpha} nu=${nu} ns=${ns}`,
+      label: `${g.name} ${behaviour} a=${g.alpha} nu=${nu} ns=${ns}`,
+      behaviour,
+      code: behaviour === 'code' ? RT_CODE_COMPATIBLE : RT_MODEL_BEHAVIOUR,
       pipeline: g.pipeline,
       initialWeights: g.weights,
       alpha: g.alpha,
@@ -240,5 +255,5 @@ export const RT_REFERENCE_RUNS: readonly RtReferenceRun[] = REFERENCE_GRID.flatM
       lineSearchPoints: ns,
       periods: 50,
     })),
-  ),
+  )),
 );
