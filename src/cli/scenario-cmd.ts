@@ -29,10 +29,34 @@ function parseList(v: string): number[] {
   return out;
 }
 
+function parseNames(v: string): string[] {
+  const items = v.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw new InvalidArgumentError(`expected a comma-separated list of names, got "${v}"`);
+  return items;
+}
+
+/** "0.333:0.333:0.334;0.1:0.6:0.3": weight vectors, one per point. */
+function parseWeights(v: string): number[][] {
+  const vectors = v.split(';').map((x) => x.trim()).filter((x) => x !== '').map((x) => x.split(':').map(Number));
+  if (vectors.length === 0 || vectors.some((w) => w.some((n) => !Number.isFinite(n) || n <= 0))) {
+    throw new InvalidArgumentError(`expected weight vectors like 0.333:0.333:0.334, separated by ';', every weight > 0, got "${v}"`);
+  }
+  return vectors;
+}
+
+function parseRateText(v: string): string {
+  if (!/^\d+(\.\d+)?(e\d+)?\s*(pps|kpps|Mpps)$/.test(v.trim())) throw new InvalidArgumentError(`expected a packet rate like 20kpps or 1.5Mpps, got "${v}"`);
+  return v.trim();
+}
+
 interface RunFlags {
   json?: boolean; out?: string; csv?: string; report?: string; window?: string; warmup?: string;
   seed?: number; threads?: number | 'auto'; frames?: number[]; sizes?: number[]; quiet?: boolean;
+  lengths?: number[]; batches?: number[]; policies?: string[]; rate?: string; weights?: number[][]; placement?: string;
 }
+
+/** CLI flags that set experiment parameters (each experiment lists the ones it takes). */
+const PARAM_FLAGS = ['frames', 'sizes', 'lengths', 'batches', 'policies', 'rate', 'weights', 'placement'] as const;
 
 function describe(e: Experiment): string {
   const lines = [`${e.name}: ${e.title}`, '', e.description, '', 'parameters:'];
@@ -64,8 +88,14 @@ async function runNamed(io: CliIo, name: string, flags: RunFlags): Promise<void>
   if (flags.window !== undefined) params.window = flags.window;
   if (flags.warmup !== undefined) params.warmup = flags.warmup;
   if (flags.seed !== undefined) params.seed = flags.seed;
-  if (flags.frames !== undefined) params['frames'] = flags.frames;
-  if (flags.sizes !== undefined) params['sizes'] = flags.sizes;
+  const takes = new Set(exp.parameters.map((p) => p.name));
+  for (const f of PARAM_FLAGS) {
+    if (flags[f] === undefined) continue;
+    if (!takes.has(f)) {
+      throw new UsageError(`${exp.name} has no parameter --${f}; its parameters: ${exp.parameters.map((p) => `--${p.name}`).join(', ')} (emu scenario show ${exp.name})`);
+    }
+    params[f] = flags[f];
+  }
   const showProgress = !flags.quiet && io.err.isTTY === true;
   const progress = showProgress ? new Progress(io.err as never, { label: name }) : null;
   let pointIndex = 0;
@@ -105,6 +135,12 @@ export function addScenarioCommand(program: Command, io: CliIo, parseSeed: (v: s
     .option('--warmup <d>', 'virtual warm-up before each window', parseWindow)
     .option('--frames <list>', 'frame sizes in bytes, comma-separated (experiments that sweep them)', parseList)
     .option('--sizes <list>', 'NF state sizes (entries), comma-separated (state-size)', parseList)
+    .option('--lengths <list>', 'chain lengths, comma-separated (coop-vs-cfs, linux-sched)', parseList)
+    .option('--batches <list>', 'I/O batch sizes, comma-separated (linux-sched)', parseList)
+    .option('--policies <list>', 'scheduling variants, comma-separated (coop-vs-cfs, linux-sched)', parseNames)
+    .option('--rate <r>', 'offered packet rate, e.g. 20kpps (linux-sched)', parseRateText)
+    .option('--weights <list>', 'WFQ weight vectors like 0.333:0.333:0.334, separated by ";" (wfq-weights)', parseWeights)
+    .option('--placement <p>', 'software switch placement: multi (own core) or uni (NFs\' core) (linux-sched)')
     .option('--seed <n>', 'PRNG seed', parseSeed)
     .option('--threads <n>', 'worker threads (default: the host\'s cores); results do not depend on it', parseThreads)
     .option('--json', 'print the experiment document as JSON')
