@@ -130,6 +130,8 @@ interface InputChannel {
   ent: number;
   /** After a decision: earliest time something can still arrive on it. */
   next: number;
+  /** Fed by this core itself (a queue between two of its tasks): nothing can appear on it before our own next run. */
+  self: boolean;
 }
 
 export class CoreActor implements Actor, NfContext, ArrivalSink {
@@ -323,6 +325,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
         this.inputChannels.push({
           ring: input.rings[r]!, producer: input.producers[r]!, boundCache: -Infinity,
           bpCapacity: ch.mode === 'backpressure' ? ch.logicalCap : 0, ent: -1, next: Infinity,
+          self: ch.producer === coreId,
         });
         // A producer may wait for our takes (back-pressure) or for ring room
         // (wall-clock): wake it when we move.
@@ -455,6 +458,13 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       if (head !== Infinity && head > now) {
         c.next = head;
         if (head < next) next = head;
+        continue;
+      }
+      if (c.self && head === Infinity) {
+        // Our own queue, empty: whatever we put there later comes from a run
+        // we have not decided yet, so it is no reason to wait or to stop an
+        // idle jump.
+        c.next = Infinity;
         continue;
       }
       if (c.boundCache <= now) {

@@ -318,7 +318,9 @@ export function buildRecord(
   const taskBatchHist = sum((a) => a.stats.taskBatchHist, T * BATCH_BUCKETS);
   const policyOf = (core: number) => s.schedulers.find((x) => x.cores.includes(core))?.policy ?? null;
   const schedOf = (t: (typeof plan.tasks)[number]) => {
-    const policy = policyOf(t.core);
+    // Tasks on a core without a scheduler entry report only if they made
+    // system calls or copies (their core runs the default round robin).
+    const policy = policyOf(t.core) ?? (taskSyscalls[t.id]! > 0 || taskCopyCycles[t.id]! > 0 ? 'rr' : null);
     if (policy === null) return {};
     const run = taskCycles[t.id]!;
     const batchSizes: Record<string, number> = {};

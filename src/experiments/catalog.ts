@@ -4,8 +4,10 @@
 import type { Experiment } from './experiment.js';
 import { rtcVsPl } from './rtc-vs-pl.js';
 import { stateSize } from './state-size.js';
+import { coopVsCfs } from './coop-vs-cfs.js';
+import { linuxSched } from './linux-sched.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize];
+export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize, coopVsCfs, linuxSched];
 
 export function findExperiment(name: string): Experiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);

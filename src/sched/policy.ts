@@ -266,7 +266,7 @@ class Cfs implements CpuScheduler {
     this.runnableNow[e] = 0;
   }
   pick(runnable: Uint8Array, current: number): number {
-    if (current >= 0 && runnable[current] !== 0 && this.used[current]! < this.slice[current]!) return current;
+    if (current >= 0 && runnable[current] !== 0 && this.sliceLeft(current) > 0) return current;
     let best = -1;
     let bv = Infinity;
     for (let e = 0; e < this.vr.length; e++) {
@@ -278,11 +278,6 @@ class Cfs implements CpuScheduler {
   }
   switchedIn(e: number): void {
     this.used[e] = 0;
-    if (this.pp.cfsSlice === 'linux') {
-      let total = 0, n = 0;
-      for (let x = 0; x < this.vr.length; x++) if (this.runnableNow[x] !== 0 || x === e) { total += this.weight[x]!; n++; }
-      this.slice[e] = cfsLinuxSliceCycles(this.pp.hz, this.weight[e]!, total, n);
-    }
   }
   charge(e: number, cycles: number): void {
     this.vr[e] += cycles * this.scale[e]!;
@@ -290,7 +285,12 @@ class Cfs implements CpuScheduler {
     this.updateMin();
   }
   sliceLeft(e: number): number {
-    return this.slice[e]! - this.used[e]!;
+    if (this.pp.cfsSlice !== 'linux') return this.slice[e]! - this.used[e]!;
+    // As the kernel's tick does: the share of the period among the entities
+    // runnable now (the runner included).
+    let total = 0, n = 0;
+    for (let x = 0; x < this.vr.length; x++) if (this.runnableNow[x] !== 0 || x === e) { total += this.weight[x]!; n++; }
+    return cfsLinuxSliceCycles(this.pp.hz, this.weight[e]!, total, n) - this.used[e]!;
   }
   sliceExpired(): void {
     // Back in the tree at its vruntime (used >= slice): the next pick decides.

@@ -104,8 +104,8 @@ describe('validateScenario: a valid scenario', () => {
         { from: { type: 'module', module: 'b', gate: 0 }, to: { type: 'tx', port: 'eth0' } },
       ],
       tasks: [
-        { name: 'eth0.rx0@0', root: { type: 'rx', port: 'eth0', queue: 0 }, core: 0, batch: 32, chain: 'eth0.rx0@0', weight: 1, priority: 0, nice: 0, process: '', detached: false, syscalls: 'none' },
-        { name: 'q1@1', root: { type: 'queue', module: 'q1' }, core: 1, batch: 32, chain: 'q1@1', weight: 1, priority: 0, nice: 0, process: '', detached: false, syscalls: 'none' },
+        { name: 'eth0.rx0@0', root: { type: 'rx', port: 'eth0', queue: 0 }, core: 0, batch: 32, chain: 'eth0.rx0@0', weight: 1, priority: 0, nice: 0, process: '', detached: false, copy: false, syscalls: 'none' },
+        { name: 'q1@1', root: { type: 'queue', module: 'q1' }, core: 1, batch: 32, chain: 'q1@1', weight: 1, priority: 0, nice: 0, process: '', detached: false, copy: false, syscalls: 'none' },
       ],
       schedulers: [],
       taps: [],
@@ -145,7 +145,7 @@ describe('validateScenario: a valid scenario', () => {
         };
         s.tasks.push({
           root: { type: 'rx', port: 'eth0', queue: 1 }, core: 3, batch: 64, name: 'second',
-          weight: 2.5, priority: 7, nice: -5, process: 'p', chain: 'c', detached: true, syscalls: 'per-batch',
+          weight: 2.5, priority: 7, nice: -5, process: 'p', chain: 'c', detached: true, copy: true, syscalls: 'per-batch',
         });
         s.taps = [
           { at: 'b:1', file: 'out/b1.pcap' },
@@ -178,7 +178,7 @@ describe('validateScenario: a valid scenario', () => {
     });
     expect(s.tasks[2]).toEqual({
       name: 'second', root: { type: 'rx', port: 'eth0', queue: 1 }, core: 3, batch: 64,
-      weight: 2.5, priority: 7, nice: -5, process: 'p', chain: 'c', detached: true, syscalls: 'per-batch',
+      weight: 2.5, priority: 7, nice: -5, process: 'p', chain: 'c', detached: true, copy: true, syscalls: 'per-batch',
     });
     expect(s.taps).toEqual([
       { at: { type: 'gate', module: 'b', gate: 1 }, file: resolve('/data/exp/out/b1.pcap') },
@@ -627,7 +627,7 @@ describe('validateScenario: tasks', () => {
       'tasks[4].root: an rx queue like eth0.rx0, or the name of a queue module (queue modules: q1)',
       'tasks[5].root: the name of a module or port endpoint (modules: a, q1, b; ports: eth0)',
       'tasks[6].root: an rx queue like eth0.rx0, or the name of a queue module (queue modules: q1)',
-      'tasks[7].prio: unknown field; expected one of: name, root, core, batch, weight, priority, nice, process, chain, detached, syscalls',
+      'tasks[7].prio: unknown field; expected one of: name, root, core, batch, weight, priority, nice, process, chain, detached, copy, syscalls',
       'tasks[7].root: an rx queue of eth0 (eth0 has 1 rx queue: eth0.rx0)',
       'tasks[7].batch: an integer between 1 and 1024',
     ]);
