@@ -53,7 +53,7 @@ describe('schedulers', () => {
       'tasks[0].weight: a number > 0',
       'tasks[0].nice: an integer between -20 and 19',
       'tasks[0].syscalls: one of: none, per-packet, per-batch',
-      'schedulers[0].policy: one of: rr, coop, wfq, prio, cfs, cfs-batch, rt-fifo, rt-rr (did you mean "rr"?)',
+      'schedulers[0].policy: one of: rr, coop, wfq, prio, cfs, cfs-batch, rt-fifo, rt-rr',
       'schedulers[1].cores: cores not already given a scheduler (core 0 is in schedulers[0])',
       'schedulers[2].timeout: no timeout for policy wfq (it applies to coop)',
       'schedulers[2].cfsSlice: no cfsSlice for policy wfq (it applies to cfs, cfs-batch)',
