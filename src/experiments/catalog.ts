@@ -4,8 +4,9 @@
 import type { Experiment } from './experiment.js';
 import { rtcVsPl } from './rtc-vs-pl.js';
 import { stateSize } from './state-size.js';
+import { wfqWeights } from './wfq-weights.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize];
+export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize, wfqWeights];
 
 export function findExperiment(name: string): Experiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);
