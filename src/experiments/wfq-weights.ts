@@ -194,7 +194,8 @@ function summarize(results: PointResult[]): ExperimentSummary {
     rows: rows.flatMap(({ w, meas, model }) => flows.map((f, i) => {
       const emuTu = meas[i]!.deliveredPps * SECONDS_PER_TU;
       const modelTu = model.ratesPktsPerTu[i]! * SECONDS_PER_TU;
-      return [label(w), f.name, f.rateSloPktsPerTu, r3(meas[i]!.deliveredPps / 1e3), r4(emuTu), r4(modelTu),
+      // Rates per unit are below 1: four decimals as text, so R = 0.3334 and a rate of 1/3 stay apart (the table renderer keeps three significant digits of numbers).
+      return [label(w), f.name, f.rateSloPktsPerTu.toFixed(4), r3(meas[i]!.deliveredPps / 1e3), emuTu.toFixed(4), modelTu.toFixed(4),
         modelTu > 0 ? r3(emuTu / modelTu) : null, yesNo(emuTu >= f.rateSloPktsPerTu), yesNo(model.flags.rateOk[i]!)];
     })),
   };
@@ -269,7 +270,7 @@ function summarize(results: PointResult[]): ExperimentSummary {
     notes: [
       'Model columns are [RTSched] `evaluate` (RTSCHED.md §4-§7) on the fork pipeline rescaled to the emulated core (1 GHz, cost 1 = 10 000 cycles, B = Q = 1); emulated columns are ordinary runs. Nothing is fitted.',
       'Rates: WFQ (stride scheduling) is work-conserving. Task 0 needs 2e-5 units per packet, about 0.04 % of the core at 20 packets per unit, so the cycles it does not use go to tasks 1 and 2 in the ratio w1 : w2; the model\'s rate LP instead caps each task at w_t x T, reserving task 0\'s share unused. Emulated rates are therefore about 1 / (w1 + w2) times the model\'s (1.5 at the initial weights), and equal to them only where w0 is near 0.',
-      'Rate SLOs: flow 0 needs R = 0.3334 per unit, just above 1/3, the most task 1 can deliver at a 2/3 share of the core. Where the emulated share of task 1 is 2/3, the emulated flag therefore turns on one packet more or less in the window (1 packet in 200 ms is 0.00005 per unit): read those flags as borderline.',
+      'Rate SLOs: flow 0 needs R = 0.3334 per unit, just above 1/3, the most task 1 can deliver at a 2/3 share of the core. Where the emulated share of task 1 is 2/3, the emulated flag therefore turns on a packet or two more or less in the window (one packet in the default 200 ms window is 0.00005 per unit): read those flags as borderline.',
       'Delays: d_f is an estimate, not a percentile. For a flow it adds, per task, max(A, Bq) + B theta / T: A, one whole batch of the heaviest other task on the core (task 0 waiting behind task 1: 2 units); Bq = Q theta / (T w), the time between two runs of the task if it got exactly its share w; and its own batch. On the emulated core a packet of flow 0 waits in the RX ring while the heavy task that was running finishes (up to one heavy batch, the A term), is queued when task 0 drains the ring, then waits only for the runs stride order puts ahead of task 1 (at the initial weights two task-2 runs, 2 units) and runs (2 units): about 6 units against the model\'s 10. The gap is the queue term: the model takes a whole interval between runs at share w1 = 1/3 (6 units), the emulation shows the rest of an interval at the larger work-conserving share (4 units minus the own run). It shrinks as w0 goes to 0, where the model\'s shares are the emulated ones.',
       'Drops: with 20 packets per unit offered and well under 1 per unit served, nearly every packet is dropped at the size-1 queues (queue_full); the RX ring never overflows because task 0 drains it after every heavy run.',
     ],
