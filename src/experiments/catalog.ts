@@ -6,8 +6,9 @@ import { rtcVsPl } from './rtc-vs-pl.js';
 import { stateSize } from './state-size.js';
 import { coopVsCfs } from './coop-vs-cfs.js';
 import { linuxSched } from './linux-sched.js';
+import { wfqWeights } from './wfq-weights.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize, coopVsCfs, linuxSched];
+export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize, coopVsCfs, linuxSched, wfqWeights];
 
 export function findExperiment(name: string): Experiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);
