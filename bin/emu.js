@@ -10,5 +10,12 @@ if (!existsSync(entry)) {
   process.stderr.write(`emu: ${entry} is missing; run \`npm install\` (or \`npm run build\`) in ${root} first.\n`);
   process.exit(70);
 }
+// A reader that goes away (`emu ... | head`) is not an error: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 const { main } = await import(entry);
 process.exitCode = await main(process.argv);
