@@ -193,6 +193,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   private readonly countsSwitches: boolean;
   private readonly syscallCycles: number;
   private readonly timeoutCycles: number;
+  /** coop batch-size rule: allowed overhead p (0: off); module ids of each chain on this core. */
+  private readonly batchRuleP: number;
+  private readonly chainModules = new Map<string, number[]>();
+  private readonly chainTasks = new Map<string, number>();
   private readonly copyFit: CopyCostFit | null;
   // Runs in progress under a preemptive policy, per entity.
   private readonly residual: Float64Array;
@@ -384,6 +388,11 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.countsSwitches = this.switchCycles > 0 || !(policy === 'rr' || policy === 'wfq' || policy === 'prio');
     this.syscallCycles = spec?.syscallCycles ?? os?.syscallCycles ?? 0;
     this.timeoutCycles = spec?.timeoutCycles ?? 0;
+    this.batchRuleP = spec?.batchRuleOverhead ?? 0;
+    for (const t of this.tasks) {
+      this.chainModules.set(t.chain, [...(this.chainModules.get(t.chain) ?? []), ...plan.tasks[t.id]!.modules]);
+      this.chainTasks.set(t.chain, (this.chainTasks.get(t.chain) ?? 0) + 1);
+    }
     this.copyFit = preset === null ? null : copyCostFit(preset);
     if (spec !== null && spec.isolation) {
       // Cooperative isolation: the first task of a chain with more than one
@@ -583,6 +592,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     const st = this.stats;
     if (t.waitingSince >= 0) { st.taskWaitCycles[t.id] += now - t.waitingSince; t.waitingSince = -1; }
     const start = now + this.switchTo(e, t);
+    if (this.batchRuleP > 0) t.batch = this.ruleBatch(t);
     this.computeRun(t, now, start);
     // The compute part of the run is known now, whatever the flush does: count
     // it here so that counters never depend on when a flush completes.
@@ -599,6 +609,29 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       return;
     }
     this.finishRun();
+  }
+
+  /**
+   * MODEL.md §4 [Quadrant]: with S_i the cycles per packet of the chain's N
+   * NFs and C the context-switch cost, the rate at batch B is
+   * F / (sum S + N C / B); the smallest B whose rate is within 1 + p of the
+   * switch-free rate F / sum S is B = ceil(N C / (p sum S)). S_i are the
+   * modules' measured cycles per packet so far; until every module has seen a
+   * packet the configured batch stays.
+   */
+  private ruleBatch(t: TaskRt): number {
+    const mods = this.chainModules.get(t.chain)!;
+    const st = this.stats;
+    let sum = 0;
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i]!;
+      const pk = st.modulePackets[m]!;
+      if (pk === 0) return t.batch;
+      sum += st.moduleCycles[m]! / pk;
+    }
+    if (sum <= 0) return t.batch;
+    const b = Math.ceil((this.chainTasks.get(t.chain)! * this.switchCycles) / (this.batchRuleP * sum));
+    return b < 1 ? 1 : b > MAX_BATCH ? MAX_BATCH : b;
   }
 
   /**

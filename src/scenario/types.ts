@@ -179,6 +179,8 @@ export interface SchedulerSpec {
   timeoutCycles: number;
   /** coop: the first NF of a multi-NF chain copies each packet into the chain's buffer. */
   isolation: boolean;
+  /** coop: the batch-size rule of MODEL.md §4 with this allowed overhead fraction p (0 = off): each chain's batch is recomputed from its measured per-packet cycles. */
+  batchRuleOverhead: number;
   /** rt-rr: slice, cycles. */
   rrSliceCycles: number;
   /** cfs: wake-up preemption granularity, cycles. */

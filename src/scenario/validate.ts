@@ -76,7 +76,7 @@ const PORT_KEYS = ['name', 'lineRate', 'rxQueues', 'rxRingSize', 'senderBuffer',
 const MODULE_KEYS = ['name', 'kind', 'config'] as const;
 const EDGE_KEYS = ['from', 'to'] as const;
 const TASK_KEYS = ['name', 'root', 'core', 'batch', 'weight', 'priority', 'nice', 'process', 'chain', 'detached', 'copy', 'syscalls'] as const;
-const SCHEDULER_KEYS = ['cores', 'policy', 'switchCycles', 'syscallCycles', 'timeout', 'isolation', 'rrSlice', 'wakeupGranularity', 'cfsSlice'] as const;
+const SCHEDULER_KEYS = ['cores', 'policy', 'switchCycles', 'syscallCycles', 'timeout', 'isolation', 'batchRule', 'rrSlice', 'wakeupGranularity', 'cfsSlice'] as const;
 const TAP_KEYS = ['at', 'file'] as const;
 
 export const SCENARIO_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
@@ -654,6 +654,7 @@ function checkSchedulers(p: Problems, raw: unknown[], hz: number, cores: number 
     };
     only('timeout', ['coop']);
     only('isolation', ['coop']);
+    only('batchRule', ['coop']);
     only('rrSlice', ['rt-rr']);
     only('wakeupGranularity', ['cfs']);
     only('cfsSlice', ['cfs', 'cfs-batch']);
@@ -673,6 +674,7 @@ function checkSchedulers(p: Problems, raw: unknown[], hz: number, cores: number 
       syscallCycles,
       timeoutCycles: readDurationCycles(p, o['timeout'], joinPath(path, 'timeout'), hz, { default: 0 }),
       isolation: readBool(p, o, 'isolation', path, { default: false }),
+      batchRuleOverhead: readNumber(p, o, 'batchRule', path, { min: 0, max: 10, exclusiveMin: true, default: 0 }),
       rrSliceCycles: readDurationCycles(p, o['rrSlice'], joinPath(path, 'rrSlice'), hz, { default: dp.rrSliceCycles, positive: true }),
       wakeupGranularityCycles: readDurationCycles(p, o['wakeupGranularity'], joinPath(path, 'wakeupGranularity'), hz, { default: dp.wakeupGranularityCycles }),
       cfsSlice,

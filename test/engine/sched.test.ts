@@ -117,6 +117,25 @@ describe('costs are charged exactly once per event', () => {
   });
 });
 
+describe('cooperative batch-size rule (MODEL.md §4)', () => {
+  it('picks B = ceil(N C / (p sum S)) from the measured costs', async () => {
+    // Two NFs of 100 cycles a packet, C = 2000, p = 0.1: B = ceil(2 * 2000 / (0.1 * 200)) = 200.
+    const s = chainScenario('coop', {
+      n: 2, rate: 'line', sched: { switchCycles: 2000, batchRule: 0.1 },
+      modules: [{ name: 'nf0', kind: 'synthetic', config: { cyclesPerPacket: 100 } }, { name: 'nf1', kind: 'synthetic', config: { cyclesPerPacket: 100 } }],
+    });
+    const { record: r } = await runScenario(s, { threads: 1 });
+    conserved(r);
+    for (const t of tasksOf(r)) {
+      // The first runs use the configured 32 (no measurement yet) or find
+      // less waiting; from then on every batch is 200.
+      expect(t.meanBatch).toBeGreaterThan(185);
+      expect(t.meanBatch).toBeLessThanOrEqual(200);
+      expect((t.sched as unknown as { batchSizes: Record<string, number> }).batchSizes['128-255']).toBeGreaterThanOrEqual(t.batches - 4);
+    }
+  });
+});
+
 describe('cooperative timeout', () => {
   it('an NF that never yields is stopped at the timeout; its batch and later packets are counted drops', async () => {
     const s = chainScenario('coop', {

@@ -33,7 +33,7 @@ describe('schedulers', () => {
     const s = validateScenario(base({ schedulers: [{ cores: [0, 1], policy: 'rt-rr', rrSlice: '2ms' }, ] }), { kinds: NF_KINDS, baseDir: null });
     expect(s.schedulers).toEqual([{
       cores: [0, 1], policy: 'rt-rr', switchCycles: null, syscallCycles: null, timeoutCycles: 0, isolation: false,
-      rrSliceCycles: 4e6, wakeupGranularityCycles: 2e6, cfsSlice: 'nice',
+      rrSliceCycles: 4e6, wakeupGranularityCycles: 2e6, cfsSlice: 'nice', batchRuleOverhead: 0,
     }]);
     const c = validateScenario(base({ schedulers: [{ cores: 1, policy: 'cfs', cfsSlice: '3ms' }] }), { kinds: NF_KINDS, baseDir: null });
     expect(c.schedulers[0]!.cores).toEqual([1]);
