@@ -120,14 +120,29 @@ export function niceWeight(nice: number): number {
   return 1024 / Math.pow(1.25, nice);
 }
 
-/** Round robin over entities with work, in entity order: the emulator's historical default. */
-class RoundRobin implements CpuScheduler {
+/**
+ * Policies that run one batch per decision and never interrupt it: no
+ * slices, no wake-up preemption; subclasses say who runs next.
+ */
+abstract class RunToCompletion implements CpuScheduler {
+  abstract readonly policy: PolicyName;
   readonly preemptive = false;
   readonly keepsCpu = false;
+  abstract pick(runnable: Uint8Array, current: number): number;
+  wake(_e: number, _t: number): void {}
+  block(_e: number): void {}
+  switchedIn(_e: number): void {}
+  charge(_e: number, _cycles: number): void {}
+  sliceLeft(_e: number): number { return Infinity; }
+  sliceExpired(_e: number): void {}
+  preemptsOnWake(_w: number, _cur: number): boolean { return false; }
+  setWeight(_e: number, _weight: number): void {}
+}
+
+/** Round robin over entities with work, in entity order: the emulator's historical default. */
+class RoundRobin extends RunToCompletion {
   private next = 0;
-  constructor(readonly policy: PolicyName, private readonly n: number) {}
-  wake(): void {}
-  block(): void {}
+  constructor(readonly policy: PolicyName, private readonly n: number) { super(); }
   pick(runnable: Uint8Array): number {
     const n = this.n;
     for (let k = 0; k < n; k++) {
@@ -139,12 +154,6 @@ class RoundRobin implements CpuScheduler {
     }
     return -1;
   }
-  switchedIn(): void {}
-  charge(): void {}
-  sliceLeft(): number { return Infinity; }
-  sliceExpired(): void {}
-  preemptsOnWake(): boolean { return false; }
-  setWeight(): void {}
 }
 
 /**
@@ -156,21 +165,19 @@ class RoundRobin implements CpuScheduler {
  * classic stride order. An entity that wakes after sleeping starts at the
  * current global pass (it cannot bank the time it did not use).
  */
-class Stride implements CpuScheduler {
+class Stride extends RunToCompletion {
   readonly policy = 'wfq' as const;
-  readonly preemptive = false;
-  readonly keepsCpu = false;
   private readonly pass: Float64Array;
   private readonly tickets: Float64Array;
   private globalPass = 0;
   constructor(params: readonly EntityParams[]) {
+    super();
     this.pass = new Float64Array(params.length);
     this.tickets = Float64Array.from(params, (p) => p.weight);
   }
-  wake(e: number): void {
+  override wake(e: number): void {
     if (this.pass[e]! < this.globalPass) this.pass[e] = this.globalPass;
   }
-  block(): void {}
   pick(runnable: Uint8Array): number {
     let best = -1;
     let bp = Infinity;
@@ -181,25 +188,17 @@ class Stride implements CpuScheduler {
     if (best >= 0) this.globalPass = bp;
     return best;
   }
-  switchedIn(): void {}
-  charge(e: number, cycles: number): void {
+  override charge(e: number, cycles: number): void {
     this.pass[e] += cycles / this.tickets[e]!;
   }
-  sliceLeft(): number { return Infinity; }
-  sliceExpired(): void {}
-  preemptsOnWake(): boolean { return false; }
-  setWeight(e: number, weight: number): void { this.tickets[e] = weight; }
+  override setWeight(e: number, weight: number): void { this.tickets[e] = weight; }
 }
 
 /** Strict priority; round robin among the highest priority with work. */
-class StrictPriority implements CpuScheduler {
+class StrictPriority extends RunToCompletion {
   readonly policy = 'prio' as const;
-  readonly preemptive = false;
-  readonly keepsCpu = false;
   private next = 0;
-  constructor(private readonly prio: readonly number[]) {}
-  wake(): void {}
-  block(): void {}
+  constructor(private readonly prio: readonly number[]) { super(); }
   pick(runnable: Uint8Array): number {
     const n = this.prio.length;
     let best = -1;
@@ -210,12 +209,6 @@ class StrictPriority implements CpuScheduler {
     if (best >= 0) this.next = (best + 1) % n;
     return best;
   }
-  switchedIn(): void {}
-  charge(): void {}
-  sliceLeft(): number { return Infinity; }
-  sliceExpired(): void {}
-  preemptsOnWake(): boolean { return false; }
-  setWeight(): void {}
 }
 
 /**

@@ -10,17 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { capture } from './capture.js';
 import { EXPERIMENTS } from '../../src/experiments/catalog.js';
 
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: { write: (s: string) => { out += s; return true; } }, err: { write: (s: string) => { err += s; return true; } } },
-    get out() { return out; },
-    get err() { return err; },
-  };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'emu-exp-'));
 const CHROMIUM = process.env['EMU_CHROMIUM'] ?? '/usr/bin/chromium';

@@ -6,16 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { capture } from './capture.js';
 
-function capture() {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: { write: (s: string) => { out += s; return true; } }, err: { write: (s: string) => { err += s; return true; } } },
-    get out() { return out; },
-    get err() { return err; },
-  };
-}
 
 type Rec = {
   totals: { conserved: boolean; delivered: number; dropsByReason: Record<string, number> };
