@@ -99,3 +99,28 @@ describe('linux-sched', () => {
     expect(c.err).toContain('placement must be multi or uni, got "both"');
   });
 });
+
+describe('scheduling experiment reports', () => {
+  it('each writes a self-contained HTML report whose plots carry data points', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'emu-sched-report-'));
+    const cases: [string[], string[]][] = [
+      [['coop-vs-cfs', '--lengths', '1,2', '--window', '2ms', '--warmup', '1ms'], ['kpps']],
+      [['linux-sched', '--lengths', '1,2', '--batches', '1,32', '--window', '2ms', '--warmup', '1ms'], ['p99-length', 'p99-batch', 'wait-run']],
+      [['wfq-weights', '--window', '4ms', '--warmup', '1ms'], []],
+    ];
+    for (const [args, ids] of cases) {
+      const file = join(dir, `${args[0]}.html`);
+      const c = capture();
+      expect(await main(['node', 'emu', 'scenario', ...args, '--report', file, '-q', '--threads', '2'], c.io), c.err).toBe(0);
+      const page = readFileSync(file, 'utf8');
+      expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/); // nothing fetched from elsewhere
+      const plots = page.split('data-plot-id="').slice(1).map((chunk) => ({ id: chunk.slice(0, chunk.indexOf('"')), points: (chunk.split('</svg>')[0]!.match(/data-y=/g) ?? []).length }));
+      expect(plots.length).toBeGreaterThan(0);
+      for (const id of ids) expect(plots.map((p) => p.id)).toContain(id);
+      for (const p of plots) expect(p.points, `${args[0]} plot ${p.id}`).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});
