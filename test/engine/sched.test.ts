@@ -242,6 +242,24 @@ describe('control points', () => {
 });
 
 describe('determinism', () => {
+  it('CFS routers fed by a switch on another core (a feedback loop between two cores): same record on 1 and 2 threads', async () => {
+    const { processChain } = await import('../../src/experiments/process-chain.js');
+    const raw = processChain({
+      name: 'multi', description: '', seed: 9, machine: { preset: 'e5-2667v3' },
+      port: { lineRate: '10Gbps', traffic: { flows: 16, frameSize: 64, rate: '400kpps', arrivals: 'poisson' } },
+      nfs: [1, 2, 3].map((i) => ({ name: `r${i}`, kind: 'router', config: { ports: 1, prefixes: [{ prefix: '0.0.0.0/0', port: 0 }] } })),
+      scheduler: { policy: 'cfs', cfsSlice: 'linux' }, nfTask: { batch: 8, syscalls: 'per-packet' }, queueSize: 64,
+      layout: { kind: 'switch', placement: 'multi', cyclesPerPacket: 237, copy: true, batch: 32 },
+      duration: '0.6ms', warmup: '0.1ms',
+    });
+    const a = (await runScenario(scenario(raw), { threads: 1 })).record;
+    const b = (await runScenario(scenario(raw), { threads: 2 })).record;
+    conserved(a);
+    expect(a.totals.delivered).toBeGreaterThan(100);
+    expect(tasksOf(a).some((t) => (t.sched?.preemptions ?? 0) > 0 || (t.sched?.contextSwitches ?? 0) > 0)).toBe(true);
+    expect(JSON.stringify({ ...b, threads: 0, wallSeconds: 0 })).toBe(JSON.stringify({ ...a, threads: 0, wallSeconds: 0 }));
+  });
+
   it('a CFS chain with wake-ups and per-packet system calls gives the same record on 1 and 2 threads', async () => {
     const raw = (threads: number) => chainScenario('cfs', { n: 4, rate: '3Mpps', task: { syscalls: 'per-packet' }, preset: 'e5-2667v3' });
     const a = (await runScenario(raw(1), { threads: 1 })).record;
