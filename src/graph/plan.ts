@@ -217,6 +217,9 @@ export function buildPlan(s: Scenario): Plan {
     if (have !== undefined) return have;
     const inp = inputs[queueInput.get(qm)!]!;
     const bp = inp.mode === 'backpressure';
+    if (bp && tasks[inp.task]!.core === producerCore) {
+      problems.push(`queue ${s.modules[qm]!.name}: whenFull: backpressure between two tasks of core ${producerCore} would stall the core on itself (the producer waits for room only the consumer, on the same core, can make); use whenFull: drop, or drain it from another core`);
+    }
     const ch: ChannelPlan = {
       id: channels.length, producer: producerCore, consumerCore: tasks[inp.task]!.core, input: inp.id, mode: inp.mode,
       ringCapacity: bp ? nextPow2(inp.capacity) : TRANSPORT_RING_CAPACITY, logicalCap: inp.capacity,

@@ -268,3 +268,20 @@ describe('determinism', () => {
     expect(JSON.stringify({ ...b, threads: 0, wallSeconds: 0 })).toBe(JSON.stringify({ ...a, threads: 0, wallSeconds: 0 }));
   });
 });
+
+describe('graph checks for schedulers', () => {
+  it('a back-pressure queue between two tasks of one core is refused with the reason', async () => {
+    const { buildPlan } = await import('../../src/graph/plan.js');
+    const s = scenario({
+      name: 'selfbp', duration: '1ms', machine: { hz: 2e9, cores: 1 },
+      ports: [{ name: 'eth0', lineRate: '10Gbps', traffic: { flows: 4, frameSize: 64, rate: 'line' } }],
+      modules: [
+        { name: 'a', kind: 'synthetic' }, { name: 'q', kind: 'queue', config: { size: 64, whenFull: 'backpressure' } }, { name: 'b', kind: 'synthetic' },
+      ],
+      edges: [{ from: 'eth0.rx0', to: 'a' }, { from: 'a', to: 'q' }, { from: 'q', to: 'b' }, { from: 'b', to: 'eth0.tx' }],
+      tasks: [{ root: 'eth0.rx0', core: 0 }, { root: 'q', core: 0 }],
+      schedulers: [{ cores: 0, policy: 'cfs' }],
+    });
+    expect(() => buildPlan(s)).toThrow(/queue q: whenFull: backpressure between two tasks of core 0 would stall the core on itself/);
+  });
+});
