@@ -41,6 +41,7 @@ import type { Scenario } from '../scenario/types.js';
 import { buildInputs, type ArrivalSink, type TaskInput } from './input.js';
 import { BackPressureOutput, TailDropOutput, type ChannelOutput } from './output.js';
 import type { SharedState } from './shared.js';
+import type { SpscRing } from '../ring/spsc-ring.js';
 import { ActorStats } from './stats.js';
 import type { TapSink } from './tap.js';
 import type { FrameWriter } from '../traffic/frame-writer.js';
@@ -132,6 +133,14 @@ interface InputChannel {
   next: number;
   /** Fed by this core itself (a queue between two of its tasks): nothing can appear on it before our own next run. */
   self: boolean;
+  /**
+   * When the producer is a core whose only feeder is this core: our rings
+   * into it. If they are empty and it says it is idle, it cannot send before
+   * our own next output, so this channel holds nothing up (a feedback loop
+   * between two idle cores then jumps to the next outside event instead of
+   * creeping forward by lookaheads).
+   */
+  feedRings: SpscRing[] | null;
 }
 
 export class CoreActor implements Actor, NfContext, ArrivalSink {
@@ -166,6 +175,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   private publishedBound = -Infinity;
   private publishedClock = -Infinity;
   private flushing = false;
+  private idlePublished = false;
   private flushTask = -1;
   // Set while a module runs (NfContext state).
   private cur: ModuleRt | null = null;
@@ -330,6 +340,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
           ring: input.rings[r]!, producer: input.producers[r]!, boundCache: -Infinity,
           bpCapacity: ch.mode === 'backpressure' ? ch.logicalCap : 0, ent: -1, next: Infinity,
           self: ch.producer === coreId,
+          feedRings: this.soleFeedRings(plan, shared, ch.producer),
         });
         // A producer may wait for our takes (back-pressure) or for ring room
         // (wall-clock): wake it when we move.
@@ -418,6 +429,22 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.publish();
   }
 
+  /** Our rings into core p if we are its only feeder, else null. */
+  private soleFeedRings(plan: Plan, shared: SharedState, p: number): SpscRing[] | null {
+    if (p === this.coreId || p >= plan.cores) return null;
+    const into = plan.channels.filter((c) => c.consumerCore === p);
+    if (into.length === 0 || into.some((c) => c.producer !== this.coreId)) return null;
+    return into.map((c) => shared.rings[c.id]!);
+  }
+
+  /** Is core c.producer idle with nothing of ours in flight to it (we are its only feeder)? */
+  private fedCoreIdle(c: InputChannel): boolean {
+    const rings = c.feedRings!;
+    // Our rings first, then its flag: it clears the flag before it takes.
+    for (let i = 0; i < rings.length; i++) if (rings[i]!.count() > 0) return false;
+    return this.shared.loadIdle(c.producer);
+  }
+
   /** Least cycles charged before the first module of a task can emit anything. */
   private entryCost(t: Target): number {
     if (t.t !== 'module') return 0;
@@ -434,6 +461,13 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   // ---------------------------------------------------------------- run loop
 
   step(): number {
+    if (this.idlePublished) {
+      // Anything in our rings? Say so BEFORE taking it (see shared.ts, idle).
+      const chans = this.inputChannels;
+      for (let i = 0; i < chans.length; i++) {
+        if (chans[i]!.ring.count() > 0) { this.idlePublished = false; this.shared.storeIdle(this.actorId, false); break; }
+      }
+    }
     if (this.flushing) {
       if (!this.flushTouched()) {
         // Stalled on a full back-pressure queue whose consumer is already past
@@ -473,6 +507,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
         // Our own queue, empty: whatever we put there later comes from a run
         // we have not decided yet, so it is no reason to wait or to stop an
         // idle jump.
+        c.next = Infinity;
+        continue;
+      }
+      if (c.feedRings !== null && head === Infinity && this.fedCoreIdle(c)) {
         c.next = Infinity;
         continue;
       }
@@ -520,6 +558,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     if (next > this.epochEndCycles) next = this.epochEndCycles;
     if (next <= now) return STEP_BLOCKED; // cannot happen after the checks above; defensive
     this.nowCycles_ = next;
+    this.publishIdle();
     this.publish();
     return STEP_PROGRESS;
   }
@@ -718,6 +757,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
         if (next > this.epochEndCycles) next = this.epochEndCycles;
         if (next <= now) return STEP_BLOCKED;
         this.nowCycles_ = next;
+        this.publishIdle();
         this.publish();
         return STEP_PROGRESS;
       }
@@ -920,6 +960,23 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       }
     }
     return la;
+  }
+
+  /**
+   * At an idle jump: if we hold no packet at all (every input ring empty,
+   * every task's queue empty, no interrupted run), say so: a core feeding us
+   * alone may then stop waiting on our bound (see fedCoreIdle).
+   */
+  private publishIdle(): void {
+    if (this.idlePublished) return;
+    const chans = this.inputChannels;
+    for (let i = 0; i < chans.length; i++) if (chans[i]!.ring.count() > 0) return;
+    const tasks = this.tasks;
+    for (let i = 0; i < tasks.length; i++) if (tasks[i]!.input.headTime() !== Infinity) return;
+    for (let e = 0; e < this.residual.length; e++) if (this.residual[e]! > 0) return;
+    if (this.touched.length > 0) return;
+    this.idlePublished = true;
+    this.shared.storeIdle(this.actorId, true);
   }
 
   /** Ring the workers that may be waiting on us (cheap when they are not parked). */

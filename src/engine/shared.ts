@@ -35,7 +35,14 @@
  *     Float64 load, Atomics.load(version) again; retry if odd or changed. A
  *     torn or stale read is thus never used, and no BigInt is allocated per
  *     publication (what a BigInt64Array with Atomics would cost).
- *   deqTimes (one Float64Array per back-pressure channel, indexed like the
+ *   idle(a) (Int32 at int32[6] of the same line): 1 while core a holds no
+    packet at all (inputs, rings, stages and interrupted runs empty), so that
+    it can only act after a new arrival; set by a only at the end of an idle
+    step, cleared by a BEFORE it takes anything from a ring. A producer that
+    is a's only feeder and sees its own rings to a empty and then idle(a) = 1
+    knows that a cannot send anything before the producer's own next output
+    (see core.ts).
+  deqTimes (one Float64Array per back-pressure channel, indexed like the
  *     ring's slots): the consumer writes the virtual time it took the entry
  *     BEFORE advancing the ring's consumer index (Atomics.store in the ring),
  *     so a producer that sees the index also sees the time.
@@ -66,6 +73,8 @@ export interface SharedHandles {
 const TIME_LINE_BYTES = 64;
 const TIME_INTS = TIME_LINE_BYTES / 4;
 const TIME_F64 = TIME_LINE_BYTES / 8;
+/** The idle word: int32 index 6 of the actor's line (bytes 24-27, after bound and clock). */
+const IDLE_INT = 6;
 
 export class SharedState {
   readonly control: Int32Array;
@@ -146,6 +155,13 @@ export class SharedState {
     Atomics.add(v, vi, 1); // odd: a write is in progress
     this.timeValue[a * TIME_F64 + slot] = value;
     Atomics.add(v, vi, 1); // even: published; pairs with the reader's loads
+  }
+
+  loadIdle(a: number): boolean {
+    return Atomics.load(this.timeVersion, a * TIME_INTS + IDLE_INT) === 1;
+  }
+  storeIdle(a: number, idle: boolean): void {
+    Atomics.store(this.timeVersion, a * TIME_INTS + IDLE_INT, idle ? 1 : 0);
   }
 
   /** Wake every worker, parked or not (cold: control points). */
