@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// npm's `install` script: builds the addon with node-gyp where its
+// prerequisites exist, and never fails `npm install`. Whatever happens, it
+// writes native/build-status.json, which src/io/native.ts reads to say why a
+// backend is unavailable.
+//
+// Prerequisites: Linux, a C++ compiler, Node's headers (found beside the
+// running node, as Debian and NodeSource install them, or npm's nodedir
+// setting); AF_XDP additionally needs libxdp and libbpf (apt: libxdp-dev
+// libbpf-dev). DPDK is not part of this addon (see native/README.md).
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const statusFile = join(here, 'build-status.json');
+const logFile = join(here, 'build.log');
+
+function write(status) {
+  writeFileSync(statusFile, JSON.stringify({ ...status, node: process.versions.node, at: new Date().toISOString() }, null, 2) + '\n');
+  const line = status.built
+    ? `emu native addon built (afpacket: yes, afxdp: ${status.afxdp.built ? 'yes' : 'no — ' + status.afxdp.reason})`
+    : `emu native addon not built: ${status.reason} (the emulator works without it; hardware backends are unavailable)`;
+  console.log(line);
+}
+
+function has(cmd, args = ['--version']) {
+  const r = spawnSync(cmd, args, { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+function nodeGypPath() {
+  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
+  const candidates = [];
+  if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  candidates.push(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  return candidates.find((c) => existsSync(c)) ?? null;
+}
+
+function nodeDir() {
+  if (process.env.npm_config_nodedir && existsSync(join(process.env.npm_config_nodedir, 'include', 'node', 'node_api.h'))) return process.env.npm_config_nodedir;
+  const prefix = join(dirname(process.execPath), '..');
+  return existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? prefix : null;
+}
+
+function main() {
+  const dpdk = { built: false, reason: 'this addon has no DPDK backend yet (see native/README.md)' };
+  if (process.env.EMU_SKIP_NATIVE) {
+    return write({ built: false, reason: 'EMU_SKIP_NATIVE is set', afpacket: { built: false, reason: 'EMU_SKIP_NATIVE is set' }, afxdp: { built: false, reason: 'EMU_SKIP_NATIVE is set' }, dpdk });
+  }
+  const fail = (reason) => write({ built: false, reason, afpacket: { built: false, reason }, afxdp: { built: false, reason }, dpdk });
+  if (process.platform !== 'linux') return fail(`AF_PACKET and AF_XDP exist only on Linux, this is ${process.platform}`);
+  if (!has('c++')) return fail('no C++ compiler (c++); on Debian: apt-get install build-essential');
+  if (!has('make')) return fail('no make; on Debian: apt-get install build-essential');
+  if (!has('python3')) return fail('no python3 (node-gyp needs it)');
+  const gyp = nodeGypPath();
+  if (gyp === null) return fail('node-gyp not found (it ships with npm; run this through npm install)');
+  const dir = nodeDir();
+  if (dir === null) return fail(`Node's headers not found beside ${process.execPath} (include/node/node_api.h) and npm's nodedir is not set`);
+  const xdpHeaders = existsSync('/usr/include/xdp/xsk.h') && existsSync('/usr/include/bpf/libbpf.h');
+  const xdpLibs = has('pkg-config', ['--exists', 'libxdp', 'libbpf']);
+  const afxdp = xdpHeaders && xdpLibs
+    ? { built: true, reason: '' }
+    : { built: false, reason: 'libxdp/libbpf development files not found at build time (apt-get install libxdp-dev libbpf-dev, then npm install again)' };
+  const args = [gyp, 'rebuild', '--directory', here, `--nodedir=${dir}`, `--emu_afxdp=${afxdp.built ? 1 : 0}`];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  writeFileSync(logFile, `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
+  if (r.status !== 0) {
+    const tail = `${r.stderr ?? ''}`.split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' | ');
+    return fail(`node-gyp failed (see native/build.log): ${tail || 'exit ' + r.status}`);
+  }
+  write({ built: true, reason: '', afpacket: { built: true, reason: '' }, afxdp, dpdk });
+}
+
+try {
+  main();
+} catch (e) {
+  try { write({ built: false, reason: `build script error: ${e.message}`, afpacket: { built: false, reason: e.message }, afxdp: { built: false, reason: e.message }, dpdk: { built: false, reason: e.message } }); } catch { /* never fail npm install */ }
+}
