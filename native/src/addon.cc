@@ -133,6 +133,8 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     ao.netns = netns;
     ao.rxBlocks = optU32(o, "rxBlocks", 64);
     ao.txFrames = optU32(o, "txFrames", 512);
+    ao.txOnly = o.Get("txOnly").ToBoolean().Value();
+    ao.fanoutGroup = optU32(o, "fanoutGroup", 0);
     p = openAfPacket(ao, &e);
   } else if (backend == "afxdp") {
 #ifdef EMU_HAVE_AFXDP

@@ -63,6 +63,7 @@ class AfPacketPort : public Port {
 
   // HOT
   uint32_t rx(const BurstArrays& b, uint32_t max) override {
+    if (rxBlocks == 0) return 0;
     uint32_t n = 0;
     const uint32_t room = b.rxRoom();
     while (n < max) {
@@ -178,12 +179,14 @@ Port* openAfPacket(const AfPacketOptions& o, OpenError* err) {
   if (o.qdiscBypass) setsockopt(p->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
 
   tpacket_req3 rxq{};
-  rxq.tp_block_size = BLOCK_BYTES;
-  rxq.tp_block_nr = o.rxBlocks;
-  rxq.tp_frame_size = FRAME_BYTES;
-  rxq.tp_frame_nr = (BLOCK_BYTES / FRAME_BYTES) * o.rxBlocks;
-  rxq.tp_retire_blk_tov = 1;  // ms: a partly filled block reaches us within ~1 ms
-  if (setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &rxq, sizeof rxq) != 0) return fail(p, err, errno, "PACKET_RX_RING");
+  if (!o.txOnly) {
+    rxq.tp_block_size = BLOCK_BYTES;
+    rxq.tp_block_nr = o.rxBlocks;
+    rxq.tp_frame_size = FRAME_BYTES;
+    rxq.tp_frame_nr = (BLOCK_BYTES / FRAME_BYTES) * o.rxBlocks;
+    rxq.tp_retire_blk_tov = 1;  // ms: a partly filled block reaches us within ~1 ms
+    if (setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &rxq, sizeof rxq) != 0) return fail(p, err, errno, "PACKET_RX_RING");
+  }
   tpacket_req3 txq{};
   uint32_t perBlock = BLOCK_BYTES / FRAME_BYTES;
   txq.tp_block_size = BLOCK_BYTES;
@@ -206,8 +209,12 @@ Port* openAfPacket(const AfPacketOptions& o, OpenError* err) {
 
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_protocol = o.txOnly ? 0 : htons(ETH_P_ALL);
   sll.sll_ifindex = (int)ifindex;
   if (bind(p->fd, (sockaddr*)&sll, sizeof sll) != 0) return fail(p, err, errno, "bind to " + o.ifname);
+  if (o.fanoutGroup != 0 && !o.txOnly) {
+    int fan = (int)((o.fanoutGroup & 0xffff) | (PACKET_FANOUT_HASH << 16));
+    if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &fan, sizeof fan) != 0) return fail(p, err, errno, "PACKET_FANOUT group " + std::to_string(o.fanoutGroup));
+  }
   return p;
 }
