@@ -40,47 +40,55 @@ class NativePort : public Napi::ObjectWrap<NativePort> {
   }
 
   // COLD: takes ownership of p and pins the burst arrays for the port's life.
+  // RX and TX have separate handle/offset/length arrays (JS keeps allocated
+  // RX slots in its RX handles between calls) over the same pool.
   void Attach(Port* p, const Napi::Object& o) {
     port_ = p;
     Napi::Uint8Array pool = o.Get("poolBytes").As<Napi::Uint8Array>();
-    Napi::Uint32Array handles = o.Get("handles").As<Napi::Uint32Array>();
-    Napi::Uint16Array offs = o.Get("offs").As<Napi::Uint16Array>();
-    Napi::Uint16Array lens = o.Get("lens").As<Napi::Uint16Array>();
     refs_[0] = Napi::Persistent(pool.As<Napi::Object>());
-    refs_[1] = Napi::Persistent(handles.As<Napi::Object>());
-    refs_[2] = Napi::Persistent(offs.As<Napi::Object>());
-    refs_[3] = Napi::Persistent(lens.As<Napi::Object>());
-    b_.pool = pool.Data();
-    b_.poolBytes = pool.ByteLength();
-    b_.slotBytes = optU32(o, "slotBytes", 2048);
-    b_.headroom = optU32(o, "headroom", 128);
-    b_.handles = handles.Data();
-    b_.offs = offs.Data();
-    b_.lens = lens.Data();
-    size_t cap = handles.ElementLength();
-    if (offs.ElementLength() < cap) cap = offs.ElementLength();
-    if (lens.ElementLength() < cap) cap = lens.ElementLength();
-    b_.capacity = (uint32_t)cap;
+    BindSide(o, pool, "handles", "offs", "lens", rx_, 1);
+    BindSide(o, pool, "txHandles", "txOffs", "txLens", tx_, 4);
   }
 
  private:
   Port* port_ = nullptr;
-  BurstArrays b_;
-  Napi::ObjectReference refs_[4];
+  BurstArrays rx_;
+  BurstArrays tx_;
+  Napi::ObjectReference refs_[7];
 
-  uint32_t Count(const Napi::CallbackInfo& info) {
+  void BindSide(const Napi::Object& o, Napi::Uint8Array pool, const char* hk, const char* ok, const char* lk, BurstArrays& b, int ref) {
+    Napi::Uint32Array handles = o.Get(hk).As<Napi::Uint32Array>();
+    Napi::Uint16Array offs = o.Get(ok).As<Napi::Uint16Array>();
+    Napi::Uint16Array lens = o.Get(lk).As<Napi::Uint16Array>();
+    refs_[ref] = Napi::Persistent(handles.As<Napi::Object>());
+    refs_[ref + 1] = Napi::Persistent(offs.As<Napi::Object>());
+    refs_[ref + 2] = Napi::Persistent(lens.As<Napi::Object>());
+    b.pool = pool.Data();
+    b.poolBytes = pool.ByteLength();
+    b.slotBytes = optU32(o, "slotBytes", 2048);
+    b.headroom = optU32(o, "headroom", 128);
+    b.handles = handles.Data();
+    b.offs = offs.Data();
+    b.lens = lens.Data();
+    size_t cap = handles.ElementLength();
+    if (offs.ElementLength() < cap) cap = offs.ElementLength();
+    if (lens.ElementLength() < cap) cap = lens.ElementLength();
+    b.capacity = (uint32_t)cap;
+  }
+
+  static uint32_t Count(const Napi::CallbackInfo& info, const BurstArrays& b) {
     uint32_t n = info[0].As<Napi::Number>().Uint32Value();
-    return n < b_.capacity ? n : b_.capacity;
+    return n < b.capacity ? n : b.capacity;
   }
   // HOT
   Napi::Value Rx(const Napi::CallbackInfo& info) {
     if (port_ == nullptr) return Napi::Number::New(info.Env(), 0);
-    return Napi::Number::New(info.Env(), port_->rx(b_, Count(info)));
+    return Napi::Number::New(info.Env(), port_->rx(rx_, Count(info, rx_)));
   }
   // HOT
   Napi::Value Tx(const Napi::CallbackInfo& info) {
     if (port_ == nullptr) return Napi::Number::New(info.Env(), 0);
-    return Napi::Number::New(info.Env(), port_->tx(b_, Count(info)));
+    return Napi::Number::New(info.Env(), port_->tx(tx_, Count(info, tx_)));
   }
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Object s = Napi::Object::New(info.Env());

@@ -4,6 +4,7 @@
 // JS binds, once per port (COLD), the packet pool's data SharedArrayBuffer
 // and three small typed arrays of `capacity` entries:
 //   handles[i]  u32  pool slot of the i-th frame of the burst
+// (one such set for rx, another — txHandles/txOffs/txLens in JS — for tx)
 //   offs[i]     u16  offset of the frame's first byte inside its slot
 //   lens[i]     u16  frame length in bytes
 // rx(max): the addon copies up to `max` received frames into the slots named
