@@ -120,6 +120,7 @@ function openOne(name: IoBackendName, o: OpenIoPortOptions): IoPort {
     throw new IoOpenError(name, o.ifname, 'EUNAVAILABLE', `${name}: cannot open ${where(o)}: backend unavailable: ${avail.reason}`);
   }
   const port = new IoPort(name, o.ifname, o.queue ?? 0, o.netns ?? '', o.pool);
+  port.txOnly = o.txOnly ?? false;
   const opts: NativeOpenOptions = {
     ifname: o.ifname,
     ...(o.netns ? { netns: o.netns } : {}),

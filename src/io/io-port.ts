@@ -31,6 +31,8 @@ export class IoPort {
   private stash = 0;
   private native: NativePortHandle | null = null;
   private closedStats: NativePortStats | null = null;
+  /** Opened to transmit only (receives nothing). */
+  txOnly = false;
 
   constructor(
     readonly backend: IoBackendName,

@@ -7,6 +7,7 @@
 import type { Problems } from '../util/config-check.js';
 
 import type { MachinePreset } from '../hw/preset.js';
+import type { PortIoSpec } from './io-spec.js';
 
 export interface Scenario {
   version: 1;
@@ -30,6 +31,8 @@ export interface Scenario {
   edges: EdgeSpec[];
   tasks: TaskSpec[];
   taps: TapSpec[];
+  /** `io:`: real interfaces per port for real-time runs (absent when the file has none). */
+  io?: PortIoSpec[];
   /** Absolute path of the scenario file; null if validated from an object. */
   sourcePath: string | null;
 }
