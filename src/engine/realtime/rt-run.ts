@@ -34,6 +34,14 @@ export class RealtimeError extends Error {
   }
 }
 
+/** The run could not start: a port did not open (unknown interface, busy queue, no privilege) or io: is incomplete. */
+export class RealtimeStartError extends RealtimeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RealtimeStartError';
+  }
+}
+
 export interface RealtimeTotals {
   rxFrames: number;
   txFrames: number;
@@ -69,10 +77,10 @@ export function resolveIo(s: Scenario, io?: RtPortIo[]): RtPortIo[] {
   const bindings = io ?? (s.io ?? []).map((x) => ({ port: x.port, interface: x.interface, backend: x.backend, netns: x.netns, xdpMode: x.xdpMode }));
   const missing = s.ports.filter((p) => !bindings.some((b) => b.port === p.name)).map((p) => p.name);
   if (missing.length > 0) {
-    throw new RealtimeError(`a real-time run needs an interface for every port: add io: { ${missing.map((m) => `${m}: { interface: IFNAME }`).join(', ')} } to the scenario`);
+    throw new RealtimeStartError(`a real-time run needs an interface for every port: add io: { ${missing.map((m) => `${m}: { interface: IFNAME }`).join(', ')} } to the scenario`);
   }
   for (const b of bindings) {
-    if (b.backend === 'dpdk') throw new RealtimeError(`port ${b.port} (${b.interface}): backend dpdk is not built into this version of emu; use afxdp or afpacket`);
+    if (b.backend === 'dpdk') throw new RealtimeStartError(`port ${b.port} (${b.interface}): backend dpdk is not built into this version of emu; use afxdp or afpacket`);
   }
   return bindings;
 }
@@ -142,7 +150,7 @@ export class RealtimeRun {
     if (Atomics.load(control, CTL_FAILED) > 0) {
       const all = await run.finish();
       const errors = all.filter((r) => !r.ok).map((r) => r.error);
-      throw new RealtimeError(`real-time run could not start: ${errors.join('; ')}`);
+      throw new RealtimeStartError(`real-time run could not start: ${errors.join('; ')}`);
     }
     Atomics.store(control, CTL_STATE, RT_RUNNING);
     Atomics.notify(control, CTL_STATE);
