@@ -9,6 +9,8 @@
  * not the default.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { PacketPool } from '../packet/pool.js';
 import { IO_BACKENDS, backendAvailability, openIoPort, type IoBackendName } from './backends.js';
 
@@ -41,14 +43,33 @@ interface IpLink {
   link_type?: string;
 }
 
+function sysLinks(): IpLink[] {
+  const dir = '/sys/class/net';
+  if (!existsSync(dir)) return [];
+  const read = (f: string): string => { try { return readFileSync(f, 'utf8').trim(); } catch { return ''; } };
+  const queues = (name: string, kind: string): number => {
+    try { return readdirSync(join(dir, name, 'queues')).filter((q) => q.startsWith(kind)).length || 1; } catch { return 1; }
+  };
+  return readdirSync(dir).map((name) => ({
+    ifname: name,
+    operstate: read(join(dir, name, 'operstate')).toUpperCase() || 'UNKNOWN',
+    address: read(join(dir, name, 'address')),
+    mtu: Number(read(join(dir, name, 'mtu'))) || 0,
+    num_rx_queues: queues(name, 'rx-'),
+    num_tx_queues: queues(name, 'tx-'),
+  }));
+}
+
 export function listInterfaces(opts: { netns?: string; probe?: boolean } = {}): NetInterface[] {
   const args = [...(opts.netns ? ['-n', opts.netns] : []), '-j', '-d', 'link', 'show'];
   let links: IpLink[];
   try {
     links = JSON.parse(execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as IpLink[];
   } catch (e) {
-    const err = e as Error & { stderr?: string };
-    throw new Error(`cannot list interfaces (ip ${args.join(' ')}): ${(err.stderr ?? err.message).trim()}`);
+    const err = e as Error & { stderr?: string; code?: string };
+    // Without iproute2, this namespace's interfaces are still in /sys.
+    if (err.code === 'ENOENT' && !opts.netns) links = sysLinks();
+    else throw new Error(`cannot list interfaces (ip ${args.join(' ')}): ${(err.stderr ?? err.message).trim()}`);
   }
   const pool = opts.probe ? PacketPool.create(64) : null;
   return links.map((l) => {
