@@ -18,6 +18,22 @@
           "libraries": ["-lxdp", "-lbpf"]
         }]
       ]
+    },
+    {
+      # The C++ reference forwarder and traffic source for bench/hw-forward.mjs.
+      "target_name": "emu-ref",
+      "type": "executable",
+      "sources": ["src/ref_tool.cc", "src/af_packet.cc", "src/netns.cc", "src/errors.cc"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "conditions": [
+        ["emu_afxdp==1", {
+          "sources": ["src/af_xdp.cc"],
+          "defines": ["EMU_HAVE_AFXDP"],
+          "libraries": ["-lxdp", "-lbpf"]
+        }]
+      ]
     }
   ]
 }

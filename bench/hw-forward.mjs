@@ -1,0 +1,82 @@
+// Real-time forwarding on a veth link: emu's real-time engine (one core,
+// macswap, batch 32) against the C++ reference forwarder (native/src/
+// ref_tool.cc: the same socket code, no JavaScript), for each backend, in the
+// same run. 64-byte frames from a C++ AF_PACKET source that sends as fast as
+// its TX ring takes them and counts what comes back; the rate is returned
+// frames per second after a 20 % warm-up. Needs root and the native addon.
+//
+//   npm run build && sudo node bench/hw-forward.mjs [--seconds 5] [--backend afxdp|afpacket] [--xdp-mode auto|skb|native]
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RealtimeRun } from '../dist/engine/realtime/rt-run.js';
+import { backendAvailability, IO_BACKENDS } from '../dist/io/backends.js';
+import { createVethLab } from '../dist/io/veth-lab.js';
+import { NF_KINDS } from '../dist/nf/catalog.js';
+import { validateScenario } from '../dist/scenario/validate.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const REF = join(here, '..', 'native', 'build', 'Release', 'emu-ref');
+const arg = (name, def) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : def; };
+const seconds = Number(arg('--seconds', '5'));
+const only = arg('--backend', null);
+const xdpMode = arg('--xdp-mode', 'auto');
+const mac = (m) => Array.from(m, (x) => x.toString(16).padStart(2, '0')).join(':');
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}: ${err}`))));
+  });
+}
+
+const gen = (lab) => run(REF, ['gen', lab.ifTst, lab.nsTst, String(seconds), mac(lab.macDut), mac(lab.macTst)]);
+
+async function emuCase(backend) {
+  const lab = createVethLab(1);
+  try {
+    const s = validateScenario({
+      version: 1, name: 'bench-hw-forward', duration: '1s', machine: { hz: '1GHz', cores: 1 },
+      ports: [{ name: 'p0', lineRate: '10Gbps' }],
+      modules: [{ name: 'swap', kind: 'macswap' }],
+      edges: [{ from: 'p0.rx0', to: 'swap' }, { from: 'swap', to: 'p0.tx' }],
+      tasks: [{ root: 'p0.rx0', core: 0, batch: 32 }],
+      io: { p0: { interface: lab.ifDut, netns: lab.nsDut, backend, xdpMode } },
+    }, { kinds: NF_KINDS, baseDir: null });
+    const rt = await RealtimeRun.start(s);
+    const g = await gen(lab);
+    const r = await rt.stop();
+    return { pps: g.pps, gen: g, dut: { rx: r.rxFrames, tx: r.txFrames, drops: r.drops, kernelDrops: r.ports.reduce((a, p) => a + p.kernelDrops, 0) } };
+  } finally {
+    lab.destroy();
+  }
+}
+
+async function refCase(backend) {
+  const lab = createVethLab(1);
+  try {
+    const fwd = run(REF, ['fwd', backend, lab.ifDut, lab.nsDut, String(seconds + 0.5), xdpMode]);
+    await new Promise((r) => setTimeout(r, 300));
+    const g = await gen(lab);
+    const f = await fwd;
+    return { pps: g.pps, gen: g, dut: f };
+  } finally {
+    lab.destroy();
+  }
+}
+
+const rows = [];
+for (const backend of IO_BACKENDS) {
+  if (only && backend !== only) continue;
+  const a = backendAvailability(backend);
+  if (!a.available) { console.log(`${backend}: skipped: ${a.reason}`); continue; }
+  const emu = await emuCase(backend);
+  const ref = await refCase(backend);
+  const ratio = emu.pps / ref.pps;
+  console.log(`${backend.padEnd(8)}  emu ${Math.round(emu.pps).toLocaleString('en').padStart(9)} pps   C++ reference ${Math.round(ref.pps).toLocaleString('en').padStart(9)} pps   emu/C++ ${ratio.toFixed(2)}`);
+  rows.push({ backend, xdpMode, emuPps: Math.round(emu.pps), refPps: Math.round(ref.pps), ratio: Number(ratio.toFixed(3)), emu, ref });
+}
+console.log(JSON.stringify({ bench: 'hw-forward', frameBytes: 64, batch: 32, seconds, node: process.versions.node, cases: rows }));
