@@ -337,6 +337,11 @@ export class RtCore implements NfContext {
     for (const p of this.ports) p.close();
   }
 
+  static markFailedWhileRunning(controlSab: SharedArrayBuffer): void {
+    const ctl = new Int32Array(controlSab);
+    Atomics.add(ctl, CTL_FAILED, 1);
+  }
+
   static markReady(controlSab: SharedArrayBuffer, ok: boolean): void {
     const ctl = new Int32Array(controlSab);
     Atomics.add(ctl, ok ? CTL_READY : CTL_FAILED, 1);

@@ -173,6 +173,11 @@ export class RealtimeRun {
     return t;
   }
 
+  /** True once a core has failed (at start or while running); stop() then throws its error. */
+  failed(): boolean {
+    return Atomics.load(this.control, CTL_FAILED) > 0;
+  }
+
   /** Live counters (each core's values may be a round late). */
   snapshot(): RealtimeSnapshot {
     const stride = counterStride(this.plan);
@@ -221,7 +226,7 @@ export async function runRealtime(
   let nextTick = tickSec;
   while (true) {
     const el = (performance.now() - t0) / 1000;
-    if (el >= durationSec) break;
+    if (el >= durationSec || run.failed()) break;
     await new Promise((r) => setTimeout(r, Math.max(1, Math.min(100, (durationSec - el) * 1000))));
     const now = (performance.now() - t0) / 1000;
     if (opts.onTick && now >= nextTick) {

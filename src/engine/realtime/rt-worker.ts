@@ -20,6 +20,8 @@ export default function runRtWorker(d: RtWorkerData): RtWorkerResult {
     return core.result();
   } catch (e) {
     const err = e as Error;
+    // Tell the main thread now, not at stop: a failed core fails the run.
+    RtCore.markFailedWhileRunning(d.controlSab);
     return { ...core.result(), ok: false, error: `core ${d.coreId}: ${err.stack ?? err.message}` };
   } finally {
     core.close();
