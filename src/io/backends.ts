@@ -83,7 +83,9 @@ function advice(code: string, backend: IoBackendName): string {
     case 'ENODEV':
       return 'see `emu hw list` for the interfaces there are';
     case 'EBUSY':
-      return 'another socket or XDP program holds it: stop that program, pick another queue, or use another backend';
+      return backend === 'afxdp'
+        ? 'another AF_XDP socket or XDP program holds it: stop that program, pick another queue, or use another backend (a program a crashed run left attached goes with `ip link set dev IFNAME xdp off`)'
+        : 'another program holds it: stop that program or use another backend';
     case 'EOPNOTSUPP':
       return 'the interface or kernel does not support this mode; try backend afpacket or xdpMode skb';
     default:

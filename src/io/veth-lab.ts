@@ -66,6 +66,11 @@ export function createVethLab(queues = 1): VethLab {
   const ifDut = `ed${tag}`.slice(0, 15);
   const ifTst = `et${tag}`.slice(0, 15);
   let done = false;
+  // On SIGINT/SIGTERM: clean up, then let the signal do what it would have done.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    destroy();
+    process.kill(process.pid, sig);
+  };
   const destroy = (): void => {
     if (done) return;
     done = true;
@@ -73,8 +78,12 @@ export function createVethLab(queues = 1): VethLab {
       try { ip(['netns', 'del', ns]); } catch { /* already gone */ }
     }
     process.off('exit', destroy);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   };
   process.on('exit', destroy);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const q = String(queues);
   try {
     ip(['netns', 'add', nsDut]);
