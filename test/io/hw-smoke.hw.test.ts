@@ -59,10 +59,15 @@ describe('hardware smoke (veth, real sockets)', () => {
   }
   if (reasons.length > 0) console.warn(`hw-smoke.hw.test.ts: some backends NOT tested: ${reasons.join('; ')}`);
 
+  const layouts = [
+    { placement: 'rtc', rtcCores: 1, label: 'rtc on one core' },
+    { placement: 'rtc', rtcCores: 2, label: 'rtc on two cores, one RX queue each' },
+    { placement: 'pl', rtcCores: 1, label: 'pl: ACL and router on two cores, a ring between' },
+  ] as const;
   for (const backend of built) {
-    for (const placement of ['rtc', 'pl'] as const) {
-      it(`${backend}, ${placement}: ${FRAMES} frames through ACL -> router, >= 99 % back, all byte-for-byte correct`, async () => {
-        const r = await runSmoke({ backend, placement, frames: FRAMES });
+    for (const { placement, rtcCores, label } of layouts) {
+      it(`${backend}, ${label}: ${FRAMES} frames through ACL -> router, >= 99 % back, all byte-for-byte correct`, async () => {
+        const r = await runSmoke({ backend, placement, rtcCores, frames: FRAMES });
         const info = JSON.stringify({ ...r, dut: undefined });
         expect(r.backend, info).toBe(backend);
         expect(r.sent, info).toBe(FRAMES);
@@ -74,6 +79,10 @@ describe('hardware smoke (veth, real sockets)', () => {
         // One frame in 50 is for UDP port 23: the ACL drops exactly those.
         expect(r.dutDrops['acl_deny'], info).toBe(FRAMES / 50);
         expect(r.ok, info).toBe(true);
+        if (backend === 'afpacket' && rtcCores === 2) {
+          // The fanout group splits the flows between the two cores' sockets.
+          for (const c of r.dut!.cores) expect(c.rxFrames, info).toBeGreaterThan(0);
+        }
       }, 120_000);
     }
   }

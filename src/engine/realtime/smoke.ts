@@ -31,6 +31,8 @@ export interface SmokeOptions {
   backend: IoBackendName | 'auto';
   frames: number;
   placement: 'rtc' | 'pl';
+  /** rtc only: cores running the whole chain, each on its own RX queue (the link gets that many queues). */
+  rtcCores: 1 | 2;
   xdpMode: 'auto' | 'skb' | 'native';
   /** Frames the tester keeps in flight (sent, not yet back or dropped). */
   window: number;
@@ -38,7 +40,7 @@ export interface SmokeOptions {
   stallMs: number;
 }
 
-export const SMOKE_DEFAULTS: SmokeOptions = { backend: 'auto', frames: 50_000, placement: 'rtc', xdpMode: 'auto', window: 256, stallMs: 2000 };
+export const SMOKE_DEFAULTS: SmokeOptions = { backend: 'auto', frames: 50_000, placement: 'rtc', rtcCores: 1, xdpMode: 'auto', window: 256, stallMs: 2000 };
 
 export interface SmokeResult {
   backend: string;
@@ -128,24 +130,42 @@ function macText(m: Uint8Array): string {
 }
 
 /** COLD: the smoke chain as a scenario bound to the lab's DUT end. */
-export function smokeScenario(lab: Pick<VethLab, 'ifDut' | 'nsDut' | 'macDut' | 'macTst'>, o: Pick<SmokeOptions, 'backend' | 'placement' | 'xdpMode'>): unknown {
+export function smokeScenario(
+  lab: Pick<VethLab, 'ifDut' | 'nsDut' | 'macDut' | 'macTst'>,
+  o: Pick<SmokeOptions, 'backend' | 'placement' | 'xdpMode'> & { rtcCores?: 1 | 2 },
+): unknown {
   const pl = o.placement === 'pl';
+  const queues = pl ? 1 : (o.rtcCores ?? 1);
+  const acl = (name: string) => ({ name, kind: 'acl', config: { rules: [{ proto: 'udp', dstPorts: 23, action: 'deny' }], defaultAction: 'allow' } });
+  const router = (name: string) => ({
+    name, kind: 'router',
+    config: { ports: 1, prefixes: [{ prefix: '0.0.0.0/0', port: 0 }], portMacs: [macText(lab.macDut)], nextHopMacs: [macText(lab.macTst)] },
+  });
+  const modules: unknown[] = [];
+  const edges: unknown[] = [];
+  const tasks: unknown[] = [];
+  if (pl) {
+    modules.push(acl('acl'), { name: 'q', kind: 'queue', config: { size: 1024, whenFull: 'backpressure' } }, router('rt'));
+    edges.push({ from: 'p0.rx0', to: 'acl' }, { from: 'acl', to: 'q' }, { from: 'q', to: 'rt' }, { from: 'rt', to: 'p0.tx' });
+    tasks.push({ root: 'p0.rx0', core: 0 }, { root: 'q', core: 1 });
+  } else {
+    // Run to completion: the whole chain on every core, one RX queue each.
+    for (let c = 0; c < queues; c++) {
+      modules.push(acl(`acl${c}`), router(`rt${c}`));
+      edges.push({ from: `p0.rx${c}`, to: `acl${c}` }, { from: `acl${c}`, to: `rt${c}` }, { from: `rt${c}`, to: 'p0.tx' });
+      tasks.push({ root: `p0.rx${c}`, core: c });
+    }
+  }
   return {
     version: 1,
     name: 'hw-smoke',
     description: 'ACL -> router on a veth link, checked byte for byte by emu hw smoke',
     duration: '1s',
-    machine: { hz: '1GHz', cores: pl ? 2 : 1 },
-    ports: [{ name: 'p0', lineRate: '10Gbps' }],
-    modules: [
-      { name: 'acl', kind: 'acl', config: { rules: [{ proto: 'udp', dstPorts: 23, action: 'deny' }], defaultAction: 'allow' } },
-      ...(pl ? [{ name: 'q', kind: 'queue', config: { size: 1024, whenFull: 'backpressure' } }] : []),
-      { name: 'rt', kind: 'router', config: { ports: 1, prefixes: [{ prefix: '0.0.0.0/0', port: 0 }], portMacs: [macText(lab.macDut)], nextHopMacs: [macText(lab.macTst)] } },
-    ],
-    edges: pl
-      ? [{ from: 'p0.rx0', to: 'acl' }, { from: 'acl', to: 'q' }, { from: 'q', to: 'rt' }, { from: 'rt', to: 'p0.tx' }]
-      : [{ from: 'p0.rx0', to: 'acl' }, { from: 'acl', to: 'rt' }, { from: 'rt', to: 'p0.tx' }],
-    tasks: pl ? [{ root: 'p0.rx0', core: 0 }, { root: 'q', core: 1 }] : [{ root: 'p0.rx0', core: 0 }],
+    machine: { hz: '1GHz', cores: pl ? 2 : queues },
+    ports: [{ name: 'p0', lineRate: '10Gbps', rxQueues: queues }],
+    modules,
+    edges,
+    tasks,
     io: { p0: { interface: lab.ifDut, netns: lab.nsDut, backend: o.backend, xdpMode: o.xdpMode } },
   };
 }
@@ -157,7 +177,7 @@ export function smokeScenario(lab: Pick<VethLab, 'ifDut' | 'nsDut' | 'macDut' | 
  */
 export async function runSmoke(opts: Partial<SmokeOptions> = {}): Promise<SmokeResult> {
   const o: SmokeOptions = { ...SMOKE_DEFAULTS, ...opts };
-  const lab = createVethLab(1);
+  const lab = createVethLab(o.placement === 'rtc' ? o.rtcCores : 1);
   let run: RealtimeRun | null = null;
   let tester: IoPort | null = null;
   try {
@@ -170,7 +190,7 @@ export async function runSmoke(opts: Partial<SmokeOptions> = {}): Promise<SmokeR
     const dut = await run.stop();
     run = null;
     const backends = [...new Set(dut.ports.filter((p) => !p.txOnly).map((p) => p.backend))].join('+');
-    return { ...r, backend: backends, placement: o.placement, dutDrops: dut.drops, skipped: dut.skipped.map((s) => `${s.backend}: ${s.reason}`), dut };
+    return { ...r, backend: backends, placement: o.placement === 'rtc' && o.rtcCores > 1 ? `rtc x${o.rtcCores}` : o.placement, dutDrops: dut.drops, skipped: dut.skipped.map((s) => `${s.backend}: ${s.reason}`), dut };
   } finally {
     tester?.close();
     if (run !== null) await run.stop().catch(() => undefined);
