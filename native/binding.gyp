@@ -1,7 +1,7 @@
 {
   # Built by native/build.mjs (npm's install script), which detects the
   # prerequisites and passes -Demu_afxdp=1 when libxdp and libbpf exist.
-  "variables": { "emu_afxdp%": "0" },
+  "variables": { "emu_afxdp%": "0", "emu_dpdk%": "0" },
   "targets": [
     {
       "target_name": "emu_native",
@@ -16,6 +16,12 @@
           "sources": ["src/af_xdp.cc"],
           "defines": ["EMU_HAVE_AFXDP"],
           "libraries": ["-lxdp", "-lbpf"]
+        }],
+        ["emu_dpdk==1", {
+          "sources": ["src/dpdk.cc"],
+          "defines": ["EMU_HAVE_DPDK"],
+          "cflags_cc": ["<!@(pkg-config --cflags libdpdk)"],
+          "libraries": ["<!@(pkg-config --libs libdpdk)"]
         }]
       ]
     },

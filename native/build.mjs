@@ -7,7 +7,7 @@
 // Prerequisites: Linux, a C++ compiler, Node's headers (found beside the
 // running node, as Debian and NodeSource install them, or npm's nodedir
 // setting); AF_XDP additionally needs libxdp and libbpf (apt: libxdp-dev
-// libbpf-dev). DPDK is not part of this addon (see native/README.md).
+// libbpf-dev); DPDK needs libdpdk (apt: libdpdk-dev).
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,7 +20,7 @@ const logFile = join(here, 'build.log');
 function write(status) {
   writeFileSync(statusFile, JSON.stringify({ ...status, node: process.versions.node, at: new Date().toISOString() }, null, 2) + '\n');
   const line = status.built
-    ? `emu native addon built (afpacket: yes, afxdp: ${status.afxdp.built ? 'yes' : 'no — ' + status.afxdp.reason})`
+    ? `emu native addon built (afpacket: yes, afxdp: ${status.afxdp.built ? 'yes' : 'no — ' + status.afxdp.reason}, dpdk: ${status.dpdk.built ? 'yes' : 'no — ' + status.dpdk.reason})`
     : `emu native addon not built: ${status.reason} (the emulator works without it; hardware backends are unavailable)`;
   console.log(line);
 }
@@ -45,11 +45,11 @@ function nodeDir() {
 }
 
 function main() {
-  const dpdk = { built: false, reason: 'this addon has no DPDK backend yet (see native/README.md)' };
+  let dpdk = { built: false, reason: 'not checked' };
   if (process.env.EMU_SKIP_NATIVE) {
-    return write({ built: false, reason: 'EMU_SKIP_NATIVE is set', afpacket: { built: false, reason: 'EMU_SKIP_NATIVE is set' }, afxdp: { built: false, reason: 'EMU_SKIP_NATIVE is set' }, dpdk });
+    return write({ built: false, reason: 'EMU_SKIP_NATIVE is set', afpacket: { built: false, reason: 'EMU_SKIP_NATIVE is set' }, afxdp: { built: false, reason: 'EMU_SKIP_NATIVE is set' }, dpdk: { built: false, reason: 'EMU_SKIP_NATIVE is set' } });
   }
-  const fail = (reason) => write({ built: false, reason, afpacket: { built: false, reason }, afxdp: { built: false, reason }, dpdk });
+  const fail = (reason) => write({ built: false, reason, afpacket: { built: false, reason }, afxdp: { built: false, reason }, dpdk: { built: false, reason } });
   if (process.platform !== 'linux') return fail(`AF_PACKET and AF_XDP exist only on Linux, this is ${process.platform}`);
   if (!has('c++')) return fail('no C++ compiler (c++); on Debian: apt-get install build-essential');
   if (!has('make')) return fail('no make; on Debian: apt-get install build-essential');
@@ -63,7 +63,10 @@ function main() {
   const afxdp = xdpHeaders && xdpLibs
     ? { built: true, reason: '' }
     : { built: false, reason: 'libxdp/libbpf development files not found at build time (apt-get install libxdp-dev libbpf-dev, then npm install again)' };
-  const args = [gyp, 'rebuild', '--directory', here, `--nodedir=${dir}`, `--emu_afxdp=${afxdp.built ? 1 : 0}`];
+  dpdk = has('pkg-config', ['--exists', 'libdpdk'])
+    ? { built: true, reason: '' }
+    : { built: false, reason: 'libdpdk not found at build time (apt-get install libdpdk-dev, then npm install again)' };
+  const args = [gyp, 'rebuild', '--directory', here, `--nodedir=${dir}`, `--emu_afxdp=${afxdp.built ? 1 : 0}`, `--emu_dpdk=${dpdk.built ? 1 : 0}`];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   writeFileSync(logFile, `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
   if (r.status !== 0) {

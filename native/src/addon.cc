@@ -12,6 +12,9 @@
 #ifdef EMU_HAVE_AFXDP
 #include "af_xdp.h"
 #endif
+#ifdef EMU_HAVE_DPDK
+#include "dpdk.h"
+#endif
 
 namespace {
 
@@ -156,6 +159,17 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 #else
     e = {EOPNOTSUPP, "the addon was built without AF_XDP (libxdp/libbpf not found at build time)"};
 #endif
+  } else if (backend == "dpdk") {
+#ifdef EMU_HAVE_DPDK
+    DpdkOptions d;
+    d.ifname = ifname;
+    d.netns = netns;
+    d.queue = optU32(o, "queue", 0);
+    d.driver = optString(o, "dpdkDriver", "af_packet");
+    p = openDpdk(d, &e);
+#else
+    e = {EOPNOTSUPP, "the addon was built without DPDK (libdpdk not found at build time)"};
+#endif
   } else {
     e = {EINVAL, "unknown backend " + backend};
   }
@@ -180,7 +194,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #else
   backends.Set("afxdp", false);
 #endif
+#ifdef EMU_HAVE_DPDK
+  backends.Set("dpdk", true);
+#else
   backends.Set("dpdk", false);
+#endif
   exports.Set("backends", backends);
   return exports;
 }

@@ -217,13 +217,17 @@ void sleepMs(int ms) {
 
 std::string afXdpLastLibMessage() { return lastLibMessage; }
 
-Port* openAfXdp(const AfXdpOptions& o, OpenError* err) {
+void quietXdpLibs() {
   static bool printSet = false;
   if (!printSet) {
     libbpf_set_print(libPrint);
     libxdp_set_print(xdpPrint);
     printSet = true;
   }
+}
+
+Port* openAfXdp(const AfXdpOptions& o, OpenError* err) {
+  quietXdpLibs();
   lastLibMessage.clear();
   NsGuard ns(o.netns);
   if (!ns.ok()) { *err = ns.error(); return nullptr; }

@@ -13,5 +13,8 @@ struct AfXdpOptions {
 
 // COLD: nullptr and *err on failure (EBUSY is retried for ~200 ms first).
 Port* openAfXdp(const AfXdpOptions& o, OpenError* err);
+// COLD: libxdp/libbpf messages go to afXdpLastLibMessage(), not stderr
+// (also used by the DPDK backend, whose af_xdp PMD calls libxdp).
+void quietXdpLibs();
 // COLD: the last message libxdp/libbpf printed (for error reports).
 std::string afXdpLastLibMessage();
