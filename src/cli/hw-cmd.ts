@@ -109,9 +109,10 @@ export function addHwCommand(program: Command, io: Io, loadScenario: (file: stri
     .option('--placement <p>', 'rtc (one core) or pl (ACL and router on two cores, a ring between)', parseChoice(['rtc', 'pl'] as const), 'rtc')
     .option('--cores <n>', 'rtc: cores running the whole chain, each polling its own RX queue (1 or 2)', parseChoice(['1', '2'] as const), '1')
     .option('--xdp-mode <m>', 'AF_XDP attach mode: auto, skb or native', parseChoice(['auto', 'skb', 'native'] as const), 'auto')
+    .option('--dpdk-driver <d>', 'backend dpdk: af_packet or af_xdp', parseChoice(['af_packet', 'af_xdp'] as const), 'af_packet')
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nNeeds root (network namespaces, raw sockets). Passes when >= 99 % of the frames the ACL permits come back, all byte-for-byte correct.\n\nExamples:\n  sudo npx emu hw smoke\n  sudo npx emu hw smoke --backend afxdp --placement pl --frames 100000\n')
-    .action(async (o: { backend?: IoBackendName | 'auto'; frames: number; placement: 'rtc' | 'pl'; cores: '1' | '2'; xdpMode: 'auto' | 'skb' | 'native'; json?: boolean }) => {
+    .action(async (o: { backend?: IoBackendName | 'auto'; frames: number; placement: 'rtc' | 'pl'; cores: '1' | '2'; xdpMode: 'auto' | 'skb' | 'native'; dpdkDriver: 'af_packet' | 'af_xdp'; json?: boolean }) => {
       const why = labPrerequisite();
       if (why) throw new HwCheckFailed(`hw smoke cannot run: ${why}`);
       let backends: (IoBackendName | 'auto')[];
@@ -126,7 +127,7 @@ export function addHwCommand(program: Command, io: Io, loadScenario: (file: stri
       }
       const results: SmokeResult[] = [];
       for (const b of backends) {
-        results.push(await runSmoke({ backend: b, frames: o.frames, placement: o.placement, rtcCores: o.cores === '2' ? 2 : 1, xdpMode: o.xdpMode }));
+        results.push(await runSmoke({ backend: b, frames: o.frames, placement: o.placement, rtcCores: o.cores === '2' ? 2 : 1, xdpMode: o.xdpMode, dpdkDriver: o.dpdkDriver }));
       }
       if (o.json) io.out.write(`${JSON.stringify(results.map(({ dut: _dut, ...r }) => r), null, 2)}\n`);
       else io.out.write(renderSmoke(results));

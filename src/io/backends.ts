@@ -29,7 +29,7 @@ export interface BackendInfo {
 const HELP: Record<IoBackendName | 'sim' | 'pcap', string> = {
   afxdp: 'AF_XDP socket (libxdp), copy mode, one socket per queue',
   afpacket: 'AF_PACKET socket with TPACKET_V3 rings, PACKET_FANOUT for several queues',
-  dpdk: 'DPDK poll-mode driver',
+  dpdk: 'DPDK (EAL without hugepages or PCI): net_af_packet or net_af_xdp virtual device per port',
   sim: 'simulated NIC: traffic generators at line rate (virtual time)',
   pcap: 'simulated NIC replaying a pcap file (virtual time)',
 };
@@ -103,6 +103,8 @@ export interface OpenIoPortOptions {
   txOnly?: boolean;
   /** AF_PACKET: PACKET_FANOUT group for several RX sockets on one interface. */
   fanoutGroup?: number;
+  /** DPDK: the virtual device's poll-mode driver. */
+  dpdkDriver?: 'af_packet' | 'af_xdp';
   pool: PacketPool;
 }
 
@@ -130,6 +132,7 @@ function openOne(name: IoBackendName, o: OpenIoPortOptions): IoPort {
     xdpMode: o.xdpMode ?? 'auto',
     txOnly: o.txOnly ?? false,
     fanoutGroup: o.fanoutGroup ?? 0,
+    dpdkDriver: o.dpdkDriver ?? 'af_packet',
     ...port.bindings(),
   };
   try {

@@ -19,6 +19,7 @@ export interface NativeOpenOptions {
   xdpMode?: 'auto' | 'skb' | 'native';
   txOnly?: boolean;
   fanoutGroup?: number;
+  dpdkDriver?: 'af_packet' | 'af_xdp';
   poolBytes: Uint8Array;
   slotBytes: number;
   headroom: number;

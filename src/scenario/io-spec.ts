@@ -4,7 +4,8 @@
  *
  *   io:
  *     eth0: { interface: veth0, backend: afxdp, xdpMode: skb }
- *     eth1: { interface: enp3s0f1 }          # backend auto: afxdp, then afpacket
+ *     eth1: { interface: enp3s0f1 }          # backend auto: afxdp, then afpacket, then dpdk
+ *     eth2: { interface: veth2, backend: dpdk, dpdkDriver: af_xdp }
  *
  * Pure data checks only (this layer does not touch the system): whether the
  * interface exists and a backend can open it is found out at run time, with
@@ -14,6 +15,7 @@ import { asObject, isPlainObject, joinPath, readString, rejectUnknownKeys, type 
 
 export const IO_BACKEND_CHOICES = ['auto', 'afxdp', 'afpacket', 'dpdk'] as const;
 export const XDP_MODES = ['auto', 'skb', 'native'] as const;
+export const DPDK_DRIVERS = ['af_packet', 'af_xdp'] as const;
 
 export interface PortIoSpec {
   port: string;
@@ -22,9 +24,11 @@ export interface PortIoSpec {
   /** Network namespace (a name under /run/netns); '' = the process's own. */
   netns: string;
   xdpMode: (typeof XDP_MODES)[number];
+  /** backend dpdk: the poll-mode driver of the virtual device on the interface. */
+  dpdkDriver: (typeof DPDK_DRIVERS)[number];
 }
 
-const KEYS = ['interface', 'backend', 'netns', 'xdpMode'] as const;
+const KEYS = ['interface', 'backend', 'netns', 'xdpMode', 'dpdkDriver'] as const;
 /** Linux interface names: 1..15 bytes, no '/', ':' or blanks. */
 const IFNAME_RE = /^[^/:\s]{1,15}$/;
 const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -42,7 +46,7 @@ export function checkIo(p: Problems, raw: unknown, portNames: readonly string[])
     }
     const spec = typeof v === 'string' ? { interface: v } : v;
     if (!isPlainObject(spec)) {
-      p.add(path, v, 'an interface name or { interface, backend, netns, xdpMode }');
+      p.add(path, v, 'an interface name or { interface, backend, netns, xdpMode, dpdkDriver }');
       continue;
     }
     rejectUnknownKeys(p, spec, KEYS, path);
@@ -53,7 +57,12 @@ export function checkIo(p: Problems, raw: unknown, portNames: readonly string[])
     if (netns !== '' && !NETNS_RE.test(netns)) p.add(joinPath(path, 'netns'), netns, 'a network namespace name (letters, digits, _ . -)');
     const xdpMode = readString(p, spec, 'xdpMode', path, { default: 'auto' });
     if (!(XDP_MODES as readonly string[]).includes(xdpMode)) p.add(joinPath(path, 'xdpMode'), xdpMode, `one of ${XDP_MODES.join(', ')}`);
-    out.push({ port, interface: ifname, backend: backend as PortIoSpec['backend'], netns, xdpMode: xdpMode as PortIoSpec['xdpMode'] });
+    const dpdkDriver = readString(p, spec, 'dpdkDriver', path, { default: 'af_packet' });
+    if (!(DPDK_DRIVERS as readonly string[]).includes(dpdkDriver)) p.add(joinPath(path, 'dpdkDriver'), dpdkDriver, `one of ${DPDK_DRIVERS.join(', ')}`);
+    out.push({
+      port, interface: ifname, backend: backend as PortIoSpec['backend'], netns, xdpMode: xdpMode as PortIoSpec['xdpMode'],
+      dpdkDriver: dpdkDriver as PortIoSpec['dpdkDriver'],
+    });
   }
   return out;
 }

@@ -6,7 +6,8 @@
  * interface, a busy queue, no privilege.
  *
  * Needs root, iproute2 and the native addon (built by `npm install` where
- * libxdp-dev/libbpf-dev and a compiler exist; .ci/run installs them). With
+ * a compiler exists; AF_XDP with libxdp-dev/libbpf-dev, DPDK with
+ * libdpdk-dev; .ci/run installs them). With
  * CI=true a missing prerequisite FAILS; elsewhere these tests are reported as
  * skipped with the reason in the test name and a console warning. No
  * assertion on pps.
@@ -23,7 +24,7 @@ const IN_CI = /^(true|1)$/i.test(process.env['CI'] ?? '');
 const FRAMES = 50_000;
 const ROOT = join(__dirname, '..', '..');
 /** Backends CI must have: the ones .ci/run installs the prerequisites of. */
-const REQUIRED = ['afxdp', 'afpacket'] as const;
+const REQUIRED = ['afxdp', 'afpacket', 'dpdk'] as const;
 
 const labWhy = labPrerequisite();
 const reasons: string[] = [];
@@ -46,7 +47,7 @@ describe('hardware smoke (veth, real sockets)', () => {
   if (labWhy !== '' || built.length === 0 || (IN_CI && reasons.length > 0)) {
     const reason = reasons.join('; ') || 'no backend built';
     if (IN_CI) {
-      it('has root, iproute2 and the AF_XDP and AF_PACKET backends (required when CI=true)', () => {
+      it('has root, iproute2 and the AF_XDP, AF_PACKET and DPDK backends (required when CI=true)', () => {
         throw new Error(`the hardware tests cannot run: ${reason}`);
       });
     } else {
@@ -64,27 +65,34 @@ describe('hardware smoke (veth, real sockets)', () => {
     { placement: 'rtc', rtcCores: 2, label: 'rtc on two cores, one RX queue each' },
     { placement: 'pl', rtcCores: 1, label: 'pl: ACL and router on two cores, a ring between' },
   ] as const;
-  for (const backend of built) {
-    for (const { placement, rtcCores, label } of layouts) {
-      it(`${backend}, ${label}: ${FRAMES} frames through ACL -> router, >= 99 % back, all byte-for-byte correct`, async () => {
-        const r = await runSmoke({ backend, placement, rtcCores, frames: FRAMES });
-        const info = JSON.stringify({ ...r, dut: undefined });
-        expect(r.backend, info).toBe(backend);
-        expect(r.sent, info).toBe(FRAMES);
-        expect(r.mismatched, info).toBe(0);
-        expect(r.duplicates, info).toBe(0);
-        expect(r.deniedReturned, info).toBe(0);
-        expect(r.correct, info).toBe(r.received);
-        expect(r.correct, info).toBeGreaterThanOrEqual(Math.ceil(0.99 * r.expectedBack));
-        // One frame in 50 is for UDP port 23: the ACL drops exactly those.
-        expect(r.dutDrops['acl_deny'], info).toBe(FRAMES / 50);
-        expect(r.ok, info).toBe(true);
-        if (backend === 'afpacket' && rtcCores === 2) {
-          // The fanout group splits the flows between the two cores' sockets.
-          for (const c of r.dut!.cores) expect(c.rxFrames, info).toBeGreaterThan(0);
-        }
-      }, 120_000);
-    }
+  // DPDK: its net_af_packet device serves one RX queue (no rtc on two cores);
+  // its net_af_xdp device is tested on one and two queues.
+  const cases = built.flatMap((backend) => backend !== 'dpdk'
+    ? layouts.map((l) => ({ backend, dpdkDriver: 'af_packet' as const, ...l }))
+    : [
+      ...layouts.filter((l) => l.rtcCores === 1).map((l) => ({ backend, dpdkDriver: 'af_packet' as const, ...l })),
+      ...layouts.filter((l) => l.placement === 'rtc').map((l) => ({ backend, dpdkDriver: 'af_xdp' as const, ...l })),
+    ]);
+  for (const { backend, dpdkDriver, placement, rtcCores, label } of cases) {
+    const name = backend === 'dpdk' ? `dpdk (${dpdkDriver})` : backend;
+    it(`${name}, ${label}: ${FRAMES} frames through ACL -> router, >= 99 % back, all byte-for-byte correct`, async () => {
+      const r = await runSmoke({ backend, placement, rtcCores, dpdkDriver, frames: FRAMES });
+      const info = JSON.stringify({ ...r, dut: undefined });
+      expect(r.backend, info).toBe(name);
+      expect(r.sent, info).toBe(FRAMES);
+      expect(r.mismatched, info).toBe(0);
+      expect(r.duplicates, info).toBe(0);
+      expect(r.deniedReturned, info).toBe(0);
+      expect(r.correct, info).toBe(r.received);
+      expect(r.correct, info).toBeGreaterThanOrEqual(Math.ceil(0.99 * r.expectedBack));
+      // One frame in 50 is for UDP port 23: the ACL drops exactly those.
+      expect(r.dutDrops['acl_deny'], info).toBe(FRAMES / 50);
+      expect(r.ok, info).toBe(true);
+      if (backend === 'afpacket' && rtcCores === 2) {
+        // The fanout group splits the flows between the two cores' sockets.
+        for (const c of r.dut!.cores) expect(c.rxFrames, info).toBeGreaterThan(0);
+      }
+    }, 120_000);
   }
 
   it('an unknown interface: the error names it, the backend and the cause', () => {

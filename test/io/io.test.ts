@@ -39,7 +39,7 @@ function problemsOf(raw: unknown): string[] {
 describe('scenario io:', () => {
   it('resolves an interface per port with defaults', () => {
     const s = validateScenario(base({ p0: { interface: 'veth0' } }), { kinds: NF_KINDS, baseDir: null });
-    expect(s.io).toEqual([{ port: 'p0', interface: 'veth0', backend: 'auto', netns: '', xdpMode: 'auto' }]);
+    expect(s.io).toEqual([{ port: 'p0', interface: 'veth0', backend: 'auto', netns: '', xdpMode: 'auto', dpdkDriver: 'af_packet' }]);
     const s2 = validateScenario(base({ p0: 'eth1' }), { kinds: NF_KINDS, baseDir: null });
     expect(s2.io![0]!.interface).toBe('eth1');
   });

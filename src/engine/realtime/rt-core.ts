@@ -151,13 +151,14 @@ export class RtCore implements NfContext {
   private openPort(portIndex: number, queue: number, txOnly: boolean): IoPort {
     const io = this.ioOf(portIndex);
     const queues = this.plan.ports[portIndex]!.rxChannels.length;
-    // AF_XDP: one socket per queue. AF_PACKET has no queues: several RX
-    // sockets share the frames through a fanout group; a TX-only socket
-    // receives nothing.
+    // AF_XDP (and DPDK's af_xdp driver): one socket per queue. AF_PACKET has
+    // no queues: several RX sockets share the frames through a fanout group;
+    // a TX-only socket receives nothing, so TX-only ports are AF_PACKET
+    // whatever the port's backend.
     let backend = io.backend;
     if (txOnly && backend !== 'afpacket') backend = 'afpacket';
     const { port, skipped } = openIoPort({
-      backend, ifname: io.interface, pool: this.pool, queue, xdpMode: io.xdpMode, txOnly,
+      backend, ifname: io.interface, pool: this.pool, queue, xdpMode: io.xdpMode, txOnly, dpdkDriver: io.dpdkDriver,
       ...(io.netns ? { netns: io.netns } : {}),
       ...(queues > 1 && !txOnly ? { fanoutGroup: this.d.fanoutBase + portIndex } : {}),
     });

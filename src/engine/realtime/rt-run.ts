@@ -74,13 +74,19 @@ function workerEntry(): string {
 
 /** COLD: `io` from the scenario (or given), one binding per port, checked. */
 export function resolveIo(s: Scenario, io?: RtPortIo[]): RtPortIo[] {
-  const bindings = io ?? (s.io ?? []).map((x) => ({ port: x.port, interface: x.interface, backend: x.backend, netns: x.netns, xdpMode: x.xdpMode }));
+  const bindings = io ?? (s.io ?? []).map((x) => ({
+    port: x.port, interface: x.interface, backend: x.backend, netns: x.netns, xdpMode: x.xdpMode, dpdkDriver: x.dpdkDriver,
+  }));
   const missing = s.ports.filter((p) => !bindings.some((b) => b.port === p.name)).map((p) => p.name);
   if (missing.length > 0) {
     throw new RealtimeStartError(`a real-time run needs an interface for every port: add io: { ${missing.map((m) => `${m}: { interface: IFNAME }`).join(', ')} } to the scenario`);
   }
   for (const b of bindings) {
-    if (b.backend === 'dpdk') throw new RealtimeStartError(`port ${b.port} (${b.interface}): backend dpdk is not built into this version of emu; use afxdp or afpacket`);
+    const port = s.ports.find((p) => p.name === b.port)!;
+    if (b.backend === 'dpdk' && b.dpdkDriver === 'af_packet' && port.rxQueues > 1) {
+      // Each net_af_packet device would see every frame: no way to split them by queue.
+      throw new RealtimeStartError(`port ${b.port} (${b.interface}): backend dpdk with dpdkDriver af_packet serves one RX queue, the port has ${port.rxQueues}; use dpdkDriver af_xdp or backend afpacket`);
+    }
   }
   return bindings;
 }

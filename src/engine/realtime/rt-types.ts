@@ -47,6 +47,7 @@ export interface RtPortIo {
   backend: IoBackendName | 'auto';
   netns: string;
   xdpMode: 'auto' | 'skb' | 'native';
+  dpdkDriver: 'af_packet' | 'af_xdp';
 }
 
 export interface RtWorkerData {

@@ -34,13 +34,15 @@ export interface SmokeOptions {
   /** rtc only: cores running the whole chain, each on its own RX queue (the link gets that many queues). */
   rtcCores: 1 | 2;
   xdpMode: 'auto' | 'skb' | 'native';
+  /** backend dpdk: the virtual device's driver. */
+  dpdkDriver: 'af_packet' | 'af_xdp';
   /** Frames the tester keeps in flight (sent, not yet back or dropped). */
   window: number;
   /** Give up after this long without a frame coming back. */
   stallMs: number;
 }
 
-export const SMOKE_DEFAULTS: SmokeOptions = { backend: 'auto', frames: 50_000, placement: 'rtc', rtcCores: 1, xdpMode: 'auto', window: 256, stallMs: 2000 };
+export const SMOKE_DEFAULTS: SmokeOptions = { backend: 'auto', frames: 50_000, placement: 'rtc', rtcCores: 1, xdpMode: 'auto', dpdkDriver: 'af_packet', window: 256, stallMs: 2000 };
 
 export interface SmokeResult {
   backend: string;
@@ -132,7 +134,7 @@ function macText(m: Uint8Array): string {
 /** COLD: the smoke chain as a scenario bound to the lab's DUT end. */
 export function smokeScenario(
   lab: Pick<VethLab, 'ifDut' | 'nsDut' | 'macDut' | 'macTst'>,
-  o: Pick<SmokeOptions, 'backend' | 'placement' | 'xdpMode'> & { rtcCores?: 1 | 2 },
+  o: Pick<SmokeOptions, 'backend' | 'placement' | 'xdpMode'> & { rtcCores?: 1 | 2; dpdkDriver?: 'af_packet' | 'af_xdp' },
 ): unknown {
   const pl = o.placement === 'pl';
   const queues = pl ? 1 : (o.rtcCores ?? 1);
@@ -166,7 +168,7 @@ export function smokeScenario(
     modules,
     edges,
     tasks,
-    io: { p0: { interface: lab.ifDut, netns: lab.nsDut, backend: o.backend, xdpMode: o.xdpMode } },
+    io: { p0: { interface: lab.ifDut, netns: lab.nsDut, backend: o.backend, xdpMode: o.xdpMode, dpdkDriver: o.dpdkDriver ?? 'af_packet' } },
   };
 }
 
@@ -190,7 +192,8 @@ export async function runSmoke(opts: Partial<SmokeOptions> = {}): Promise<SmokeR
     const dut = await run.stop();
     run = null;
     const backends = [...new Set(dut.ports.filter((p) => !p.txOnly).map((p) => p.backend))].join('+');
-    return { ...r, backend: backends, placement: o.placement === 'rtc' && o.rtcCores > 1 ? `rtc x${o.rtcCores}` : o.placement, dutDrops: dut.drops, skipped: dut.skipped.map((s) => `${s.backend}: ${s.reason}`), dut };
+    const label = o.backend === 'dpdk' ? `${backends} (${o.dpdkDriver})` : backends;
+    return { ...r, backend: label, placement: o.placement === 'rtc' && o.rtcCores > 1 ? `rtc x${o.rtcCores}` : o.placement, dutDrops: dut.drops, skipped: dut.skipped.map((s) => `${s.backend}: ${s.reason}`), dut };
   } finally {
     tester?.close();
     if (run !== null) await run.stop().catch(() => undefined);
