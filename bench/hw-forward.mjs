@@ -1,12 +1,15 @@
 // Real-time forwarding on a veth link: emu's real-time engine (one core,
 // macswap, batch 32) against the C++ reference forwarder (native/src/
 // ref_tool.cc: the same socket code, no JavaScript), for each backend, in the
-// same run. 64-byte frames from a C++ AF_PACKET source that sends as fast as
-// its TX ring takes them and counts what comes back; the rate is returned
-// frames per second after a 20 % warm-up. Needs root and the native addon.
+// same run; and, where dpdk-testpmd is installed (Debian: dpdk-dev), DPDK's
+// testpmd in macswap mode on the matching DPDK virtual device (net_af_packet
+// for afpacket and dpdk, net_af_xdp for afxdp). 64-byte frames from a C++
+// AF_PACKET source that sends as fast as its TX ring takes them and counts
+// what comes back; the rate is returned frames per second after a 20 %
+// warm-up. Needs root and the native addon.
 //
-//   npm run build && sudo node bench/hw-forward.mjs [--seconds 5] [--backend afxdp|afpacket] [--xdp-mode auto|skb|native]
-import { spawn } from 'node:child_process';
+//   npm run build && sudo node bench/hw-forward.mjs [--seconds 5] [--backend afxdp|afpacket|dpdk] [--xdp-mode auto|skb|native]
+import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RealtimeRun } from '../dist/engine/realtime/rt-run.js';
@@ -33,6 +36,10 @@ function run(cmd, args) {
   });
 }
 
+function hasTestpmd() {
+  try { execFileSync('sh', ['-c', 'command -v dpdk-testpmd'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
 const gen = (lab) => run(REF, ['gen', lab.ifTst, lab.nsTst, String(seconds), mac(lab.macDut), mac(lab.macTst)]);
 
 async function emuCase(backend) {
@@ -44,7 +51,7 @@ async function emuCase(backend) {
       modules: [{ name: 'swap', kind: 'macswap' }],
       edges: [{ from: 'p0.rx0', to: 'swap' }, { from: 'swap', to: 'p0.tx' }],
       tasks: [{ root: 'p0.rx0', core: 0, batch: 32 }],
-      io: { p0: { interface: lab.ifDut, netns: lab.nsDut, backend, xdpMode } },
+      io: { p0: { interface: lab.ifDut, netns: lab.nsDut, backend, xdpMode, dpdkDriver: 'af_packet' } },
     }, { kinds: NF_KINDS, baseDir: null });
     const rt = await RealtimeRun.start(s);
     const g = await gen(lab);
@@ -68,6 +75,33 @@ async function refCase(backend) {
   }
 }
 
+// DPDK's testpmd, macswap, one forwarding core, on the vdev of the interface.
+async function testpmdCase(vdev) {
+  const lab = createVethLab(1);
+  try {
+    // stdbuf: testpmd's stdout is a pipe here; its prompt must not sit in a buffer.
+    const args = ['netns', 'exec', lab.nsDut, 'stdbuf', '-oL', 'dpdk-testpmd', '--no-huge', '-m', '256', '--no-pci', '--no-shconf', '--no-telemetry',
+      '--log-level=lib.eal:error', '--vdev', `${vdev},iface=${lab.ifDut}`, '--',
+      '--forward-mode=macswap', '--auto-start', '--burst=32', '--total-num-mbufs=16384', '--nb-cores=1', '--disable-link-check'];
+    const p = spawn('ip', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    const exited = new Promise((r) => p.on('close', r));
+    const t0 = Date.now();
+    while (!out.includes('Press enter to exit') && Date.now() - t0 < 10_000 && p.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    if (!out.includes('Press enter to exit')) { p.kill(); throw new Error(`dpdk-testpmd did not start: ${out.slice(-500)}`); }
+    const g = await gen(lab);
+    p.stdin.write('\n');
+    await exited;
+    return { pps: g.pps, gen: g };
+  } finally {
+    lab.destroy();
+  }
+}
+
+const testpmd = hasTestpmd();
+if (!testpmd) console.log('dpdk-testpmd not found (Debian: apt-get install dpdk-dev): no testpmd column');
 const rows = [];
 for (const backend of IO_BACKENDS) {
   if (only && backend !== only) continue;
@@ -75,8 +109,14 @@ for (const backend of IO_BACKENDS) {
   if (!a.available) { console.log(`${backend}: skipped: ${a.reason}`); continue; }
   const emu = await emuCase(backend);
   const ref = await refCase(backend);
+  const tp = testpmd ? await testpmdCase(backend === 'afxdp' ? 'net_af_xdp0' : 'net_af_packet0') : null;
   const ratio = emu.pps / ref.pps;
-  console.log(`${backend.padEnd(8)}  emu ${Math.round(emu.pps).toLocaleString('en').padStart(9)} pps   C++ reference ${Math.round(ref.pps).toLocaleString('en').padStart(9)} pps   emu/C++ ${ratio.toFixed(2)}`);
-  rows.push({ backend, xdpMode, emuPps: Math.round(emu.pps), refPps: Math.round(ref.pps), ratio: Number(ratio.toFixed(3)), emu, ref });
+  const fmt = (x) => Math.round(x).toLocaleString('en').padStart(9);
+  console.log(`${backend.padEnd(8)}  emu ${fmt(emu.pps)} pps   C++ reference ${fmt(ref.pps)} pps   emu/C++ ${ratio.toFixed(2)}` +
+    (tp ? `   testpmd ${fmt(tp.pps)} pps   emu/testpmd ${(emu.pps / tp.pps).toFixed(2)}` : ''));
+  rows.push({
+    backend, xdpMode, emuPps: Math.round(emu.pps), refPps: Math.round(ref.pps), ratio: Number(ratio.toFixed(3)),
+    testpmdPps: tp ? Math.round(tp.pps) : null, emu, ref, testpmd: tp,
+  });
 }
 console.log(JSON.stringify({ bench: 'hw-forward', frameBytes: 64, batch: 32, seconds, node: process.versions.node, cases: rows }));

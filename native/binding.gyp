@@ -38,6 +38,12 @@
           "sources": ["src/af_xdp.cc"],
           "defines": ["EMU_HAVE_AFXDP"],
           "libraries": ["-lxdp", "-lbpf"]
+        }],
+        ["emu_dpdk==1", {
+          "sources": ["src/dpdk.cc"],
+          "defines": ["EMU_HAVE_DPDK"],
+          "cflags_cc": ["<!@(pkg-config --cflags libdpdk)"],
+          "libraries": ["<!@(pkg-config --libs libdpdk)"]
         }]
       ]
     }

@@ -2,6 +2,7 @@
 // It drives the very same Port classes as the addon, with no JavaScript:
 //
 //   emu-ref fwd BACKEND IFNAME NETNS SECONDS [XDPMODE]
+//       (BACKEND: afpacket, afxdp, dpdk (net_af_packet), dpdk-af_xdp)
 //       MAC-swap forwarder (DPDK testpmd's macswap): rx a burst of up to 32,
 //       swap the Ethernet addresses, tx it back out; prints one JSON line.
 //   emu-ref gen IFNAME NETNS SECONDS DSTMAC SRCMAC
@@ -22,6 +23,9 @@
 #include "burst.h"
 #ifdef EMU_HAVE_AFXDP
 #include "af_xdp.h"
+#endif
+#ifdef EMU_HAVE_DPDK
+#include "dpdk.h"
 #endif
 
 namespace {
@@ -75,6 +79,15 @@ Port* open(const std::string& backend, const char* ifname, const char* netns, co
     o.netns = netns;
     o.mode = mode;
     return openAfXdp(o, e);
+  }
+#endif
+#ifdef EMU_HAVE_DPDK
+  if (backend == "dpdk" || backend == "dpdk-af_xdp") {
+    DpdkOptions o;
+    o.ifname = ifname;
+    o.netns = netns;
+    o.driver = backend == "dpdk" ? "af_packet" : "af_xdp";
+    return openDpdk(o, e);
   }
 #endif
   e->err = 0;
