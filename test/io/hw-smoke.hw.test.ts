@@ -15,7 +15,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runSmoke } from '../../src/engine/realtime/smoke.js';
+import { RealtimeRun } from '../../src/engine/realtime/rt-run.js';
+import { craftFrame, runSmoke } from '../../src/engine/realtime/smoke.js';
+import { NF_KINDS } from '../../src/nf/catalog.js';
+import { validateScenario } from '../../src/scenario/validate.js';
 import { IO_BACKENDS, IoOpenError, backendAvailability, openIoPort } from '../../src/io/backends.js';
 import { createVethLab, labPrerequisite, leftoverLabNamespaces } from '../../src/io/veth-lab.js';
 import { PacketPool } from '../../src/packet/pool.js';
@@ -94,6 +97,35 @@ describe('hardware smoke (veth, real sockets)', () => {
       }
     }, 120_000);
   }
+
+  it('an NF that throws in real time fails the run at once, naming core, task and module', async () => {
+    const lab = createVethLab(1);
+    try {
+      const s = validateScenario({
+        version: 1, name: 'rt-fault', duration: '10s', machine: { hz: '1GHz', cores: 1 },
+        ports: [{ name: 'p0', lineRate: '10Gbps' }],
+        modules: [{ name: 'boom', kind: 'fault', config: { throwAfterPackets: 10 } }],
+        edges: [{ from: 'p0.rx0', to: 'boom' }, { from: 'boom', to: 'p0.tx' }],
+        tasks: [{ name: 'fwd', root: 'p0.rx0', core: 0 }],
+        io: { p0: { interface: lab.ifDut, netns: lab.nsDut, backend: built[0]! } },
+      }, { kinds: NF_KINDS, baseDir: null });
+      const run = await RealtimeRun.start(s);
+      const pool = PacketPool.create(64);
+      const tester = openIoPort({ backend: 'afpacket', ifname: lab.ifTst, netns: lab.nsTst, pool }).port;
+      const hs = new Uint32Array(32);
+      for (let i = 0; i < 32; i++) { hs[i] = i; pool.lenBytes[i] = craftFrame(pool.bytes, pool.frameOffset(i), i, lab.macDut, lab.macTst); }
+      for (let tries = 0; tries < 200 && !run.failed(); tries++) {
+        tester.transmit(hs, 0, 32);
+        for (let i = 0; i < 32; i++) Atomics.store(pool.state, i, 1);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      tester.close();
+      expect(run.failed()).toBe(true);
+      await expect(run.stop()).rejects.toThrow(/real-time run failed: core 0, task fwd, module boom: fault injected after 10 packets/);
+    } finally {
+      lab.destroy();
+    }
+  });
 
   it('an unknown interface: the error names it, the backend and the cause', () => {
     const pool = PacketPool.create(64);

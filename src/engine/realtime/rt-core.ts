@@ -84,6 +84,7 @@ export class RtCore implements NfContext {
   private readonly gateOverflowId: number;
   private readonly txFullId: number;
   private cur: RtModule | null = null;
+  private curTask: RtTask | null = null;
   private readonly skipped: RtWorkerResult['skipped'] = [];
 
   /** COLD: builds NFs, attaches rings and opens this core's ports. @throws on any failure. */
@@ -292,7 +293,9 @@ export class RtCore implements NfContext {
       }
       if (n === 0) continue;
       this.counters[this.base + C_BATCHES]! += 1;
+      this.curTask = t;
       this.deliver(t.entry, this.batchBuf, n);
+      this.curTask = null;
       total += n;
     }
     for (let p = 0; p < this.txOut.length; p++) {
@@ -313,6 +316,11 @@ export class RtCore implements NfContext {
     }
     // Drain: one more round so frames already taken from rings are not stranded.
     this.round();
+  }
+
+  /** COLD: where the core was when something threw: "core 1, task q@1, module rt". */
+  location(): string {
+    return `core ${this.coreId}${this.curTask ? `, task ${this.curTask.name}` : ''}${this.cur ? `, module ${this.cur.name}` : ''}`;
   }
 
   /** COLD */

@@ -22,7 +22,7 @@ export default function runRtWorker(d: RtWorkerData): RtWorkerResult {
     const err = e as Error;
     // Tell the main thread now, not at stop: a failed core fails the run.
     RtCore.markFailedWhileRunning(d.controlSab);
-    return { ...core.result(), ok: false, error: `core ${d.coreId}: ${err.stack ?? err.message}` };
+    return { ...core.result(), ok: false, error: `${core.location()}: ${err.message}${process.env['EMU_DEBUG'] ? `\n${err.stack ?? ''}` : ''}` };
   } finally {
     core.close();
   }
