@@ -144,6 +144,10 @@ export function addHwCommand(program: Command, io: Io, loadScenario: (file: stri
     .addHelpText('after', '\nExample scenario section:\n  io:\n    eth0: { interface: veth0, backend: afxdp, xdpMode: skb }\n')
     .action(async (file: string, o: { duration?: string; json?: boolean; quiet?: boolean }) => {
       const s = loadScenario(file, o.duration !== undefined ? { duration: o.duration } : {});
+      for (const p of s.ports) {
+        if (p.traffic !== null) io.err.write(`warning: ports ${p.name}: traffic is not generated in real time (frames come from the interface)\n`);
+      }
+      if (s.taps.length > 0) io.err.write('warning: taps are not written in real time\n');
       const live = !o.quiet;
       const res = await runRealtime(s, {
         ...(live ? { onTick: (snap: RealtimeSnapshot) => void io.err.write(`${snap.elapsedSec.toFixed(1)} s: rx ${snap.rxFrames} tx ${snap.txFrames} dropped ${drops(snap.drops)}\n`) } : {}),

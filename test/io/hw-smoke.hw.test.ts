@@ -127,6 +127,21 @@ describe('hardware smoke (veth, real sockets)', () => {
     }
   });
 
+  it('emu hw list --probe opens and closes every built backend on the lab interface', () => {
+    const lab = createVethLab(1);
+    try {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'emu.js'), 'hw', 'list', '--netns', lab.nsDut, '--probe', '--json'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { interfaces: { name: string; xdpProgram: string; backends: { backend: string; ok: boolean; reason: string }[] }[] };
+      const dut = out.interfaces.find((i) => i.name === lab.ifDut)!;
+      for (const b of built) expect(dut.backends.find((x) => x.backend === b), JSON.stringify(dut)).toMatchObject({ ok: true, reason: 'opened and closed queue 0' });
+      const after = execFileSync('ip', ['-n', lab.nsDut, '-j', 'link', 'show', 'dev', lab.ifDut], { encoding: 'utf8' });
+      expect(after, 'no XDP program left behind').not.toContain('"xdp"');
+    } finally {
+      lab.destroy();
+    }
+  });
+
   it('an unknown interface: the error names it, the backend and the cause', () => {
     const pool = PacketPool.create(64);
     for (const backend of built) {
