@@ -24,6 +24,17 @@ const arg = (name, def) => { const i = process.argv.indexOf(name); return i > 0 
 const seconds = Number(arg('--seconds', '5'));
 const only = arg('--backend', null);
 const xdpMode = arg('--xdp-mode', 'auto');
+// CPU layout (2 vCPUs): every forwarder (emu's worker threads — this whole
+// process —, emu-ref fwd, testpmd's forwarding lcore) on CPU 1, the traffic
+// source on CPU 0. Unpinned, a pinned testpmd lcore and the source sometimes
+// shared one CPU and the rates collapsed by 10-50x.
+const FWD_CPU = '1';
+const GEN_CPU = '0';
+try {
+  execFileSync('taskset', ['-a', '-p', '-c', FWD_CPU, String(process.pid)], { stdio: 'ignore' });
+} catch {
+  console.log('taskset failed: CPUs not pinned, expect noisier figures');
+}
 const mac = (m) => Array.from(m, (x) => x.toString(16).padStart(2, '0')).join(':');
 
 function run(cmd, args) {
@@ -40,7 +51,7 @@ function hasTestpmd() {
   try { execFileSync('sh', ['-c', 'command -v dpdk-testpmd'], { stdio: 'ignore' }); return true; } catch { return false; }
 }
 
-const gen = (lab) => run(REF, ['gen', lab.ifTst, lab.nsTst, String(seconds), mac(lab.macDut), mac(lab.macTst)]);
+const gen = (lab) => run('taskset', ['-c', GEN_CPU, REF, 'gen', lab.ifTst, lab.nsTst, String(seconds), mac(lab.macDut), mac(lab.macTst)]);
 
 async function emuCase(backend) {
   const lab = createVethLab(1);
@@ -65,7 +76,7 @@ async function emuCase(backend) {
 async function refCase(backend) {
   const lab = createVethLab(1);
   try {
-    const fwd = run(REF, ['fwd', backend, lab.ifDut, lab.nsDut, String(seconds + 0.5), xdpMode]);
+    const fwd = run('taskset', ['-c', FWD_CPU, REF, 'fwd', backend, lab.ifDut, lab.nsDut, String(seconds + 0.5), xdpMode]);
     await new Promise((r) => setTimeout(r, 300));
     const g = await gen(lab);
     const f = await fwd;
@@ -81,7 +92,7 @@ async function testpmdCase(vdev) {
   try {
     // stdbuf: testpmd's stdout is a pipe here; its prompt must not sit in a buffer.
     const args = ['netns', 'exec', lab.nsDut, 'stdbuf', '-oL', 'dpdk-testpmd', '--no-huge', '-m', '256', '--no-pci', '--no-shconf', '--no-telemetry',
-      '--log-level=lib.eal:error', '--vdev', `${vdev},iface=${lab.ifDut}`, '--',
+      '--log-level=lib.eal:error', '-l', `${GEN_CPU},${FWD_CPU}`, '--main-lcore', GEN_CPU, '--vdev', `${vdev},iface=${lab.ifDut}`, '--',
       '--forward-mode=macswap', '--auto-start', '--burst=32', '--total-num-mbufs=16384', '--nb-cores=1', '--disable-link-check'];
     const p = spawn('ip', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';

@@ -3,8 +3,9 @@
  * engine, on a real worker thread in wall-clock time. Its tasks poll real
  * ports (io/) or the SAB rings of queue modules, push each batch to
  * completion through their modules, and end at rings, TX ports, sinks or
- * drops. Times are monotonic nanoseconds (performance.timeOrigin + now()),
- * read once per batch, never per packet.
+ * drops. Times are monotonic nanoseconds since the run's epoch (the main
+ * thread's performance.timeOrigin), read once per round, never per packet;
+ * pool.ingressCycles holds them.
  *
  * No hardware model: ctx.mem, readPacket and writePacket price nothing and
  * NF costs are not charged — the wall clock is the cost.
@@ -85,6 +86,8 @@ export class RtCore implements NfContext {
   private readonly txFullId: number;
   private cur: RtModule | null = null;
   private curTask: RtTask | null = null;
+  /** This thread's time origin minus the run's epoch (ms): makes timestamps comparable across cores. */
+  private clockOffsetMs = 0;
   private readonly skipped: RtWorkerResult['skipped'] = [];
 
   /** COLD: builds NFs, attaches rings and opens this core's ports. @throws on any failure. */
@@ -118,6 +121,18 @@ export class RtCore implements NfContext {
     this.channelBp = plan.channels.map((ch) => ch.mode === 'backpressure');
     this.txOut = new Array(plan.ports.length);
 
+    try {
+      this.openPorts(plan, d);
+    } catch (e) {
+      // Close what did open: an AF_XDP socket left open keeps its queue busy.
+      this.close();
+      throw e;
+    }
+    this.clockOffsetMs = performance.timeOrigin - d.epochMs;
+  }
+
+  /** COLD: the RX sockets of this core's tasks and the TX sockets of the ports it sends on. */
+  private openPorts(plan: Plan, d: RtWorkerData): void {
     for (const tp of plan.tasks) {
       if (tp.core !== d.coreId) continue;
       const ip = plan.inputs[tp.input]!;
@@ -271,7 +286,8 @@ export class RtCore implements NfContext {
   /** HOT: one round over this core's tasks; returns packets taken. */
   private round(): number {
     let total = 0;
-    const now = performance.timeOrigin * 1e6 + performance.now() * 1e6;
+    // Monotonic ns since the run's epoch (the main thread's time origin), the same scale on every core.
+    const now = (this.clockOffsetMs + performance.now()) * 1e6;
     this.nowCycles = now;
     for (let k = 0; k < this.tasks.length; k++) {
       const t = this.tasks[k]!;

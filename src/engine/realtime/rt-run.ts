@@ -118,7 +118,10 @@ export class RealtimeRun {
     const stride = counterStride(plan);
     const countersSab = new SharedArrayBuffer(plan.cores * stride * 8);
     const entry = workerEntry();
-    const fanoutBase = (process.pid * 7) & 0x7f00;
+    // Fanout group ids (u16, 0 = none here) are shared by every process in a
+    // network namespace: 32 per process, from the pid (two emu processes
+    // collide only if their pids are equal modulo 2000).
+    const fanoutBase = 1 + (process.pid % 2000) * 32;
     const workers: Worker[] = [];
     const results: Promise<RtWorkerResult>[] = [];
     for (const core of busy) {
@@ -126,7 +129,7 @@ export class RealtimeRun {
       const data: RtWorkerData = {
         coreId: core, plan, hz: s.hz, seed: s.seed, io: bindings, pool: pool.shared(),
         poolBase: k < 0 ? 0 : k * RX_PARTITION_FRAMES, poolCount: RX_PARTITION_FRAMES,
-        ringSabs, controlSab, countersSab, fanoutBase,
+        ringSabs, controlSab, countersSab, fanoutBase, epochMs: performance.timeOrigin,
       };
       const w = new Worker(entry, { workerData: data });
       workers.push(w);

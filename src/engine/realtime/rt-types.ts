@@ -66,6 +66,8 @@ export interface RtWorkerData {
   countersSab: SharedArrayBuffer;
   /** PACKET_FANOUT group base (AF_PACKET ports with several RX queues). */
   fanoutBase: number;
+  /** The main thread's performance.timeOrigin (ms since the Unix epoch): zero of the run's timestamps. */
+  epochMs: number;
 }
 
 export interface RtPortStats {
