@@ -9,7 +9,8 @@
 // setting); AF_XDP additionally needs libxdp and libbpf (apt: libxdp-dev
 // libbpf-dev); DPDK needs libdpdk (apt: libdpdk-dev).
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +20,10 @@ const logFile = join(here, 'build.log');
 
 function write(status) {
   writeFileSync(statusFile, JSON.stringify({ ...status, node: process.versions.node, at: new Date().toISOString() }, null, 2) + '\n');
+  printLine(status);
+}
+
+function printLine(status) {
   const line = status.built
     ? `emu native addon built (afpacket: yes, afxdp: ${status.afxdp.built ? 'yes' : 'no — ' + status.afxdp.reason}, dpdk: ${status.dpdk.built ? 'yes' : 'no — ' + status.dpdk.reason})`
     : `emu native addon not built: ${status.reason} (the emulator works without it; hardware backends are unavailable)`;
@@ -66,6 +71,22 @@ function main() {
   dpdk = has('pkg-config', ['--exists', 'libdpdk'])
     ? { built: true, reason: '' }
     : { built: false, reason: 'libdpdk not found at build time (apt-get install libdpdk-dev, then npm install again)' };
+  // Skip the build (every `npm install` runs this script) when nothing it
+  // depends on changed since the last successful one.
+  const inputs = createHash('sha256');
+  for (const f of ['binding.gyp', 'build.mjs', ...readdirSync(join(here, 'src')).sort().map((n) => join('src', n))]) {
+    inputs.update(f).update(readFileSync(join(here, f)));
+  }
+  inputs.update(JSON.stringify([process.versions.node, dir, afxdp.built, dpdk.built]));
+  const inputHash = inputs.digest('hex');
+  try {
+    const prev = JSON.parse(readFileSync(statusFile, 'utf8'));
+    if (!process.argv.includes('--force') && prev.built && prev.inputHash === inputHash && existsSync(join(here, 'build', 'Release', 'emu_native.node'))) {
+      printLine(prev);
+      console.log('(up to date: sources, Node and prerequisites unchanged since the last build)');
+      return;
+    }
+  } catch { /* no previous build */ }
   const args = [gyp, 'rebuild', '--directory', here, `--nodedir=${dir}`, `--emu_afxdp=${afxdp.built ? 1 : 0}`, `--emu_dpdk=${dpdk.built ? 1 : 0}`];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   writeFileSync(logFile, `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
@@ -73,7 +94,7 @@ function main() {
     const tail = `${r.stderr ?? ''}`.split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' | ');
     return fail(`node-gyp failed (see native/build.log): ${tail || 'exit ' + r.status}`);
   }
-  write({ built: true, reason: '', afpacket: { built: true, reason: '' }, afxdp, dpdk });
+  write({ built: true, reason: '', afpacket: { built: true, reason: '' }, afxdp, dpdk, inputHash });
 }
 
 try {
