@@ -24,6 +24,9 @@ import { EMU_VERSION } from '../version.js';
 import { Progress } from './progress.js';
 import { renderRunSummary, renderNfList } from './render.js';
 import { addScenarioCommand, UsageError } from './scenario-cmd.js';
+import { addHwCommand, HwCheckFailed } from './hw-cmd.js';
+import { IoOpenError } from '../io/backends.js';
+import { RealtimeError, RealtimeStartError } from '../engine/realtime/rt-run.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
@@ -114,6 +117,7 @@ export function createProgram(io: CliIo): Command {
     });
 
   addScenarioCommand(program, io, parseSeed, parseThreads);
+  addHwCommand(program, io, (file, o) => loadScenario(file, o));
 
   const nf = program.command('nf').description('network functions');
   nf.command('list')
@@ -148,11 +152,12 @@ export function exitCodeFor(e: unknown, io: CliIo): number {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
     return EXIT_BAD_INPUT;
   }
-  if (e instanceof ConfigError || e instanceof PlanError || e instanceof PcapError || e instanceof UsageError) {
+  if (e instanceof ConfigError || e instanceof PlanError || e instanceof PcapError || e instanceof UsageError ||
+      e instanceof IoOpenError || e instanceof RealtimeStartError) {
     io.err.write(`emu: ${e.message}\n`);
     return EXIT_BAD_INPUT;
   }
-  if (e instanceof RunError) {
+  if (e instanceof RunError || e instanceof RealtimeError || e instanceof HwCheckFailed) {
     io.err.write(`emu: ${e.message}\n`);
     return EXIT_RUN_FAILED;
   }

@@ -8,6 +8,7 @@ import type { Problems } from '../util/config-check.js';
 
 import type { MachinePreset } from '../hw/preset.js';
 import type { PolicyName } from '../sched/policy.js';
+import type { PortIoSpec } from './io-spec.js';
 
 export interface Scenario {
   version: 1;
@@ -33,6 +34,8 @@ export interface Scenario {
   /** CPU schedulers by core; a core not listed runs `rr` with no costs. */
   schedulers: SchedulerSpec[];
   taps: TapSpec[];
+  /** `io:`: real interfaces per port for real-time runs (absent when the file has none). */
+  io?: PortIoSpec[];
   /** Absolute path of the scenario file; null if validated from an object. */
   sourcePath: string | null;
 }

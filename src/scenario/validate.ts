@@ -28,6 +28,7 @@ import {
   rejectUnknownKeys,
 } from '../util/config-check.js';
 import { resolve as resolvePath } from 'node:path';
+import { checkIo } from './io-spec.js';
 import type { MachinePreset } from '../hw/preset.js';
 import { loadPresetFile } from '../hw/preset-file.js';
 import { SHIPPED_PRESETS, findPreset } from '../hw/presets/index.js';
@@ -70,6 +71,7 @@ const TOP_KEYS = [
   'tasks',
   'schedulers',
   'taps',
+  'io',
 ] as const;
 const MACHINE_KEYS = ['name', 'hz', 'cores', 'sockets', 'preset', 'presetFile', 'ddio'] as const;
 const PORT_KEYS = ['name', 'lineRate', 'rxQueues', 'rxRingSize', 'senderBuffer', 'traffic'] as const;
@@ -242,6 +244,7 @@ export function checkScenario(
   checkCoverage(p, names, tasks);
   const schedulers = checkSchedulers(p, readArray(p, top, 'schedulers', '', { default: [] }), hz, machineOut.coresOk ? machine.cores : undefined);
   const taps = checkTaps(p, readArray(p, top, 'taps', '', { default: [] }), names, opts.baseDir);
+  const io = checkIo(p, top['io'], ports.map((x) => x.name));
 
   return {
     version: 1,
@@ -260,6 +263,8 @@ export function checkScenario(
     tasks,
     schedulers,
     taps,
+    // Only when given: virtual-time results (and their records) stay as they were.
+    ...(io.length > 0 ? { io } : {}),
     sourcePath: ctx.sourcePath,
   };
 }
