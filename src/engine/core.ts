@@ -34,7 +34,8 @@
  * scheduler picks its entity again.
  */
 import { findNfKind } from '../nf/catalog.js';
-import { FREE_MEMORY, type MemoryModel, type NfContext, type NfEnv, type NfInstance } from '../nf/nf.js';
+import { FREE_MEMORY, type MemoryModel, type NfContext, type NfInstance } from '../nf/nf.js';
+import { createNfInstance } from './nf-factory.js';
 import { NO_FLOW, freePacket, type PacketPool } from '../packet/pool.js';
 import type { Plan, Target } from '../graph/plan.js';
 import type { Scenario } from '../scenario/types.js';
@@ -278,29 +279,16 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       if (mp.core !== coreId) continue;
       const kind = findNfKind(mp.kind)!;
       if (kind.isQueue) continue;
-      const counterNames = kind.counters;
-      const env: NfEnv = {
-        moduleName: mp.name,
+      const nf = createNfInstance(mp, plan, {
         coreId,
         hz: scenario.hz,
         seed: scenario.seed,
-        dropReason: (name: string) => {
-          const id = plan.reasons.indexOf(name);
-          if (id < 0 || !kind.dropReasons.includes(name)) throw new Error(`NF kind ${kind.name} did not declare drop reason ${name}`);
-          return id;
-        },
         allocRegion: (_label: string, sizeBytes: number) => {
           const base = regionBase;
           regionBase += Math.ceil(sizeBytes / 4096) * 4096;
           return base;
         },
-        counterIndex: (name: string) => {
-          const i = counterNames.indexOf(name);
-          if (i < 0) throw new Error(`NF kind ${kind.name} did not declare counter ${name}`);
-          return i;
-        },
-      };
-      const nf = kind.create(mp.config, env);
+      });
       this.modules.set(mp.id, new ModuleRt(mp.id, mp.name, nf, mp.gates, kind.name === 'sink'));
     }
 
