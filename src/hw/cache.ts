@@ -48,16 +48,20 @@ export class SetAssocCache {
   readonly ways: number;
   /** Cache capacity in lines (sets × ways). */
   readonly lines: number;
+  // tags, dirty, fill and setMask are public read-only views for one reader:
+  // MemoryHierarchy repeats lookup's MRU test inline on its hottest path (an
+  // L1 hit), which saves two calls per access. Nothing outside this class
+  // writes them.
   /** Line addresses, per set in recency order (MRU first); only the first fill[s] of a set are valid. */
-  private readonly tags: Float64Array;
+  readonly tags: Float64Array;
   /** Per set: bit i set = the line at recency position i is modified. */
-  private readonly dirty: Int32Array;
+  readonly dirty: Int32Array;
   /** Dirty-mask bits of a full set: ways ones. */
   private readonly waysMask: number;
   /** Valid entries per set (they are always the first `fill[s]` ways). */
-  private readonly fill: Uint16Array;
+  readonly fill: Uint16Array;
   /** sets - 1 when sets is a power of two, else -1 (use `%`). */
-  private readonly setMask: number;
+  readonly setMask: number;
 
   /** Line evicted by the last insert (or missing access), or NO_LINE. */
   victimLine = NO_LINE;
@@ -130,11 +134,15 @@ export class SetAssocCache {
       return true;
     }
     // Kept out of line so that this MRU test stays small enough to inline into callers.
-    return this.lookupRest(line, isWrite, set, base);
+    return this.lookupPastMru(line, isWrite, set, base);
   }
 
-  /** HOT: lookup past the MRU way: scan recency positions 1.. and promote a hit. */
-  private lookupRest(line: number, isWrite: boolean, set: number, base: number): boolean {
+  /**
+   * HOT: lookup past the MRU way of `set` (whose first way is `base`): scan
+   * recency positions 1.. and promote a hit. For callers that did the MRU
+   * test themselves (MemoryHierarchy).
+   */
+  lookupPastMru(line: number, isWrite: boolean, set: number, base: number): boolean {
     const tags = this.tags;
     const n = this.fill[set]!;
     for (let i = 1; i < n; i++) {
@@ -164,6 +172,33 @@ export class SetAssocCache {
       return;
     }
     this.insertAbsent(line, isDirty);
+  }
+
+  /**
+   * HOT: if `line` is present, make it MRU with dirty state exactly `isDirty`
+   * (its old dirty bit is dropped: a fresh copy replaces a stale one) and
+   * return true; else change nothing and return false. The same as
+   * invalidate followed by insertAbsent for a present line (the invalidate
+   * frees a way, so that insert evicts nothing), in one scan.
+   */
+  refresh(line: number, isDirty: boolean): boolean {
+    const set = this.setIndex(line);
+    const base = set * this.ways;
+    const tags = this.tags;
+    const n = this.fill[set]!;
+    for (let i = 0; i < n; i++) {
+      if (tags[base + i] === line) {
+        for (let j = base + i; j > base; j--) tags[j] = tags[j - 1]!;
+        tags[base] = line;
+        // As in lookupPastMru, except that bit 0 is isDirty, not the old bit i.
+        const m = this.dirty[set]!;
+        const below = m & ((1 << i) - 1);
+        const above = i === 31 ? 0 : m & ~((2 << i) - 1);
+        this.dirty[set] = above | (below << 1) | (isDirty ? 1 : 0);
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
