@@ -136,6 +136,8 @@ export class MemoryHierarchy {
   private readonly l1Fill: Uint16Array;
   private readonly l1Dirty: Int32Array;
   private readonly l1Ways: number;
+  /** Dirty-mask bits of a full L1 set. */
+  private readonly l1WaysMask: number;
   /** L1 sets - 1 if a power of two and lines are a power of two bytes; else -1 (no inline test). */
   private readonly l1SetMask: number;
   private readonly l2Cycles: number;
@@ -179,6 +181,7 @@ export class MemoryHierarchy {
     this.l1Fill = this.l1.fill;
     this.l1Dirty = this.l1.dirty;
     this.l1Ways = this.l1.ways;
+    this.l1WaysMask = this.l1Ways === 32 ? -1 : (1 << this.l1Ways) - 1;
     this.l1SetMask = this.invLineBytes > 0 ? this.l1.setMask : -1;
     this.l2 = SetAssocCache.ofSize(c.L2.sizeBytes, c.L2.ways, preset.lineBytes);
     const part = llcPartition(preset, sharers);
@@ -357,15 +360,21 @@ export class MemoryHierarchy {
         this.pendingL1Hits++;
         return this.l1Cycles;
       }
-    } else if (this.l1.lookup(line, isWrite)) {
+      return this.missL1(line, isWrite, set, base);
+    }
+    if (this.l1.lookup(line, isWrite)) {
       this.pendingL1Hits++;
       return this.l1Cycles;
     }
-    return this.missL1(line, isWrite);
+    return this.missL1(line, isWrite, -1, -1);
   }
 
-  /** HOT: accessLine after an L1 miss: L2, then the LLC partition, then DRAM; fills on the way back. */
-  private missL1(line: number, isWrite: boolean): number {
+  /**
+   * HOT: accessLine after an L1 miss: L2, then the LLC partition, then DRAM;
+   * fills on the way back. `set1`/`base1`: the line's L1 set and its first
+   * way when the caller computed them (l1SetMask >= 0), else -1.
+   */
+  private missL1(line: number, isWrite: boolean, set1: number, base1: number): number {
     const ctr = this.ctr;
     const row = this.row;
     ctr[row + CTR_L1_MISSES]++;
@@ -403,7 +412,8 @@ export class MemoryHierarchy {
       }
       this.fillL2(line, dirtyUp);
     }
-    this.fillL1(line, isWrite);
+    if (set1 >= 0) this.fillL1At(line, isWrite, set1, base1);
+    else this.fillL1(line, isWrite);
     ctr[row + src]++;
     ctr[row + CTR_CYCLES + src] += cycles;
     this.stallBase += cycles;
@@ -452,6 +462,35 @@ export class MemoryHierarchy {
     ctr[this.row + src]++;
     ctr[this.row + CTR_CYCLES + src] += cycles;
     this.stallBase += cycles;
+  }
+
+  /**
+   * HOT: fillL1 for a line whose L1 set (and its first way) the caller knows:
+   * SetAssocCache.insertAbsent written out on the L1's arrays, with the
+   * victim in locals rather than the cache's victim fields (which this path
+   * leaves alone: nothing reads them after a hierarchy call).
+   */
+  private fillL1At(line: number, isDirty: boolean, set: number, base: number): void {
+    const ways = this.l1Ways;
+    const tags = this.l1Tags;
+    const n = this.l1Fill[set]!;
+    const m = this.l1Dirty[set]!;
+    let last: number;
+    let victim = NO_LINE;
+    let victimDirty = false;
+    if (n < ways) {
+      this.l1Fill[set] = n + 1;
+      last = base + n;
+    } else {
+      last = base + ways - 1;
+      victim = tags[last]!;
+      victimDirty = ((m >>> (ways - 1)) & 1) === 1;
+    }
+    for (let j = last; j > base; j--) tags[j] = tags[j - 1]!;
+    tags[base] = line;
+    this.l1Dirty[set] = ((m << 1) & this.l1WaysMask) | (isDirty ? 1 : 0);
+    // As in fillL1: write back to the nearest level below that holds the victim; else it goes back into L2.
+    if (victimDirty && !this.l2.markDirty(victim) && !this.llc.markDirty(victim)) this.fillL2(victim, true);
   }
 
   private fillL1(line: number, isDirty: boolean): void {
