@@ -202,6 +202,50 @@ export class SetAssocCache {
   }
 
   /**
+   * HOT: make `line` the MRU line of `set` (the set it maps to) in one pass,
+   * whether it is there or not. Present: as lookup (keepDirty: its dirty bit
+   * ORed with isDirty) or as refresh (!keepDirty: the bit becomes isDirty);
+   * no victim; returns true. Absent: as insertAbsent (victim reported);
+   * returns false. One pass: every way down to the line (or to the last valid
+   * one) moves one position down while it is compared, so a miss costs one
+   * scan instead of a scan and then a shift.
+   */
+  promoteOrInsert(line: number, isDirty: boolean, keepDirty: boolean, set: number): boolean {
+    const tags = this.tags;
+    const base = set * this.ways;
+    const n = this.fill[set]!;
+    const m = this.dirty[set]!;
+    let carry = line;
+    for (let i = 0; i < n; i++) {
+      const t = tags[base + i]!;
+      tags[base + i] = carry;
+      if (t === line) {
+        // Positions 0..i-1 moved to 1..i; position i's bit goes to 0; bits above i stay.
+        const below = m & ((1 << i) - 1);
+        const above = i === 31 ? 0 : m & ~((2 << i) - 1);
+        const d = isDirty ? 1 : keepDirty ? (m >>> i) & 1 : 0;
+        this.dirty[set] = above | (below << 1) | d;
+        this.victimLine = NO_LINE;
+        this.victimDirty = false;
+        return true;
+      }
+      carry = t;
+    }
+    // Absent: ways 0..n-1 now hold the line and the first n-1 old ones; `carry` is the old LRU.
+    if (n < this.ways) {
+      tags[base + n] = carry;
+      this.fill[set] = n + 1;
+      this.victimLine = NO_LINE;
+      this.victimDirty = false;
+    } else {
+      this.victimLine = carry;
+      this.victimDirty = ((m >>> (this.ways - 1)) & 1) === 1;
+    }
+    this.dirty[set] = ((m << 1) & this.waysMask) | (isDirty ? 1 : 0);
+    return false;
+  }
+
+  /**
    * HOT: insert a line the caller knows is absent (it just missed, or was
    * just invalidated), skipping the presence scan of insert(). Inserting a
    * present line this way would duplicate it: the hierarchy's policies are

@@ -356,11 +356,28 @@ export class MemoryHierarchy {
         this.pendingL1Hits++;
         return this.l1Cycles;
       }
-      if (this.l1.lookupPastMru(line, isWrite, set, base)) {
+      if (this.inclusive) {
+        if (this.l1.lookupPastMru(line, isWrite, set, base)) {
+          this.pendingL1Hits++;
+          return this.l1Cycles;
+        }
+        return this.missL1(line, isWrite, set, base);
+      }
+      // Non-inclusive: find or insert the line in one pass over the set. On a
+      // miss the line is in L1 before L2 and the LLC are consulted, which the
+      // order "lower levels, then fill L1" does not notice: nothing below
+      // touches L1 under this policy, and the victim's write-back still comes
+      // after the lower levels, where fillL1 does it.
+      const l1 = this.l1;
+      if (l1.promoteOrInsert(line, isWrite, true, set)) {
         this.pendingL1Hits++;
         return this.l1Cycles;
       }
-      return this.missL1(line, isWrite, set, base);
+      const victim = l1.victimLine;
+      const victimDirty = l1.victimDirty;
+      const cycles = this.belowL1(line);
+      if (victimDirty) this.writeBackL1Victim(victim);
+      return cycles;
     }
     if (this.l1.lookup(line, isWrite)) {
       this.pendingL1Hits++;
@@ -375,6 +392,18 @@ export class MemoryHierarchy {
    * way when the caller computed them (l1SetMask >= 0), else -1.
    */
   private missL1(line: number, isWrite: boolean, set1: number, base1: number): number {
+    const cycles = this.belowL1(line);
+    if (set1 >= 0) this.fillL1At(line, isWrite, set1, base1);
+    else this.fillL1(line, isWrite);
+    return cycles;
+  }
+
+  /**
+   * HOT: the part of an L1 miss below L1: L2, the LLC partition, DRAM, and
+   * the fills of L2 (and an inclusive LLC). Counts the miss and its source;
+   * returns its cycles. The caller fills L1.
+   */
+  private belowL1(line: number): number {
     const ctr = this.ctr;
     const row = this.row;
     ctr[row + CTR_L1_MISSES]++;
@@ -412,8 +441,6 @@ export class MemoryHierarchy {
       }
       this.fillL2(line, dirtyUp);
     }
-    if (set1 >= 0) this.fillL1At(line, isWrite, set1, base1);
-    else this.fillL1(line, isWrite);
     ctr[row + src]++;
     ctr[row + CTR_CYCLES + src] += cycles;
     this.stallBase += cycles;
@@ -444,11 +471,18 @@ export class MemoryHierarchy {
     // the LLC is scanned only when L2 did not have it. Then the same for L1.
     // Dropping the stale copy before the fill matters only for the victim the
     // fill evicts, and refresh evicts nothing.
-    if (!this.l2.refresh(line, false)) {
+    const l2 = this.l2;
+    if (!l2.promoteOrInsert(line, false, false, l2.setIndex(line))) {
+      // Inserted into L2 with one pass (its victim, if any, waits in l2.victim*);
+      // dropping a stale LLC copy first, as the order above does, before the
+      // victim goes into the LLC.
+      const v = l2.victimLine;
+      const vDirty = l2.victimDirty;
       this.llc.invalidate(line);
-      this.fillL2(line, false);
+      if (v !== NO_LINE) this.l2VictimToLlc(v, vDirty);
     }
-    if (!this.l1.refresh(line, isDirty)) this.fillL1(line, isDirty);
+    const l1 = this.l1;
+    if (!l1.promoteOrInsert(line, isDirty, false, l1.setIndex(line)) && l1.victimDirty) this.writeBackL1Victim(l1.victimLine);
   }
 
   // Fills. Each inserts a line known to be absent from that level (it just
@@ -489,8 +523,19 @@ export class MemoryHierarchy {
     for (let j = last; j > base; j--) tags[j] = tags[j - 1]!;
     tags[base] = line;
     this.l1Dirty[set] = ((m << 1) & this.l1WaysMask) | (isDirty ? 1 : 0);
-    // As in fillL1: write back to the nearest level below that holds the victim; else it goes back into L2.
-    if (victimDirty && !this.l2.markDirty(victim) && !this.llc.markDirty(victim)) this.fillL2(victim, true);
+    if (victimDirty) this.writeBackL1Victim(victim);
+  }
+
+  /** A dirty L1 victim is written back to the nearest level below that holds it; else it goes back into L2. */
+  private writeBackL1Victim(v: number): void {
+    if (!this.l2.markDirty(v) && !this.llc.markDirty(v)) this.fillL2(v, true);
+  }
+
+  /** Non-inclusive: an L2 victim goes into the LLC (victim cache); a dirty LLC victim is written back. */
+  private l2VictimToLlc(v: number, vDirty: boolean): void {
+    const llc = this.llc;
+    llc.insertAbsent(v, vDirty);
+    if (llc.victimLine !== NO_LINE && llc.victimDirty) this.ctr[this.row + CTR_WRITEBACKS]++;
   }
 
   private fillL1(line: number, isDirty: boolean): void {
@@ -514,9 +559,7 @@ export class MemoryHierarchy {
       if (vDirty && !this.llc.markDirty(v)) this.fillLlcInclusive(v, true);
       return;
     }
-    const llc = this.llc;
-    llc.insertAbsent(v, vDirty);
-    if (llc.victimLine !== NO_LINE && llc.victimDirty) this.ctr[this.row + CTR_WRITEBACKS]++;
+    this.l2VictimToLlc(v, vDirty);
   }
 
   /** Inclusive LLC fill: the LLC victim is back-invalidated in L1 and L2. */
