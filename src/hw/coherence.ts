@@ -284,7 +284,30 @@ export class PacketCoherence {
     const isWrite = mode !== MODE_READ;
     const slotLine = this.lineOf(slotAddr);
     const start = slotAddr + offsetBytes;
+    const first = this.lineOf(start);
     const last = this.lineOf(start + sizeBytes - 1);
+
+    // Fast path: this core already holds every line of the range for this
+    // packet (a later NF of the same core reading headers an earlier one
+    // read), so each line is priced by its caches and the metadata changes
+    // only for a store by the current writer. Exactly what the loop below
+    // does in that case, without loading and storing all six words.
+    const i0 = first - slotLine;
+    const i1 = last - slotLine;
+    if (mode !== MODE_MARK && i0 >= 0 && i1 < PKT_TRACKED_LINES && w[b + PKT_W_HOLDER] === me) {
+      // Bits i0..i1 (int32; `1 << 32` would wrap, hence the i1 = 31 case).
+      const bits = ((i1 === 31 ? 0 : 1 << (i1 + 1)) - (1 << i0)) | 0;
+      if ((w[b + PKT_W_HELD]! & bits) === bits && (!isWrite || w[b + PKT_W_WRITER] === me)) {
+        let c = 0;
+        for (let line = first; line <= last; line++) c += mem.accessLine(line, isWrite);
+        if (isWrite) {
+          // HELD and TOUCHED already have these bits (HELD is a subset of TOUCHED).
+          w[b + PKT_W_DIRTY] |= bits;
+          w[b + PKT_W_OLD_DIRTY] &= ~bits;
+        }
+        return c;
+      }
+    }
 
     let writer = w[b + PKT_W_WRITER]!;
     let dirty = w[b + PKT_W_DIRTY]!;
@@ -299,7 +322,7 @@ export class PacketCoherence {
     }
 
     let cycles = 0;
-    for (let line = this.lineOf(start); line <= last; line++) {
+    for (let line = first; line <= last; line++) {
       const i = line - slotLine;
       if (i < 0 || i >= PKT_TRACKED_LINES) {
         if (mode === MODE_MARK) mem.installLine(line, true);
