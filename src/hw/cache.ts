@@ -101,7 +101,24 @@ export class SetAssocCache {
   /** HOT: the set a line maps to. */
   setIndex(line: number): number {
     const m = this.setMask;
-    return m >= 0 ? (line >>> 0) & m : line % this.sets;
+    return m >= 0 ? (line >>> 0) & m : this.setIndexMod(line);
+  }
+
+  /**
+   * HOT: line mod sets for a set count that is not a power of two, without
+   * `%`: on a double beyond 2^31 (every simulated line is) `%` is a call to
+   * fmod, several times slower than this. q = floor(line / sets) computed in
+   * doubles is the true quotient or one more (the division rounds to
+   * nearest, never below an integer it passes), so r is the true remainder
+   * or that minus sets; q × sets and the subtraction are exact while
+   * line + sets < 2^53, hence the guard (`%` beyond, never reached in
+   * practice: lines are addresses / lineBytes).
+   */
+  private setIndexMod(line: number): number {
+    const sets = this.sets;
+    if (!(line < 2 ** 52)) return line % sets;
+    const r = line - Math.floor(line / sets) * sets;
+    return r < 0 ? r + sets : r;
   }
 
   /**

@@ -10,6 +10,7 @@
  * counters and the same cache contents (and dirty bits), line for line.
  */
 import { describe, expect, it } from 'vitest';
+import { SetAssocCache } from '../../src/hw/cache.js';
 import { MemoryHierarchy } from '../../src/hw/memory.js';
 import {
   PacketCoherence,
@@ -456,6 +457,18 @@ describe('PacketCoherence against the reference loop', () => {
     for (let i = 0; i < cores.length; i++) {
       expect(Array.from(mems[i]!.counters)).toEqual(Array.from(refMems[i]!.counters));
       expect(snapshot(mems[i]!)).toEqual(snapshot(refMems[i]!));
+    }
+  });
+});
+
+describe('SetAssocCache.setIndex without %', () => {
+  it('equals line mod sets for non-power-of-two set counts, small and huge lines', () => {
+    const rng = new Prng(3);
+    for (const sets of [3, 7, 2730, 49152, 999983, 2 ** 30 - 1]) {
+      const c = new SetAssocCache(sets, 1);
+      const lines = [0, 1, sets - 1, sets, sets + 1, 2 ** 31, 2 ** 32 + 5, 2 ** 52 - 1, 2 ** 52, 2 ** 53 - 1];
+      for (let i = 0; i < 2000; i++) lines.push(rng.nextU32() * 2 ** 21 + (rng.nextU32() >>> 11), rng.nextU32() * 64 + (rng.nextU32() & 63));
+      for (const line of lines) expect(c.setIndex(line)).toBe(line % sets);
     }
   });
 });
