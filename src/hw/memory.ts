@@ -465,21 +465,21 @@ export class MemoryHierarchy {
       return;
     }
     // Non-inclusive: the same as the three invalidations and two fills above,
-    // with fewer scans. A stale copy in L2 is refreshed in place (invalidate +
-    // insert of a present line = move it to MRU, clean; nothing is evicted);
-    // it cannot also be in the LLC (no line is in L2 and the LLC at once), so
-    // the LLC is scanned only when L2 did not have it. Then the same for L1.
-    // Dropping the stale copy before the fill matters only for the victim the
-    // fill evicts, and refresh evicts nothing.
+    // with fewer scans. No line is in L2 and the LLC at once, so a stale copy
+    // found in the LLC (the usual case: a packet buffer's lines age into the
+    // victim cache between two uses) means L2 has none, and the line goes
+    // into L2 without a presence scan. Otherwise a stale copy in L2 is
+    // refreshed in place (invalidate + insert of a present line = move it to
+    // MRU, clean; nothing is evicted), or the line inserted, in one pass.
+    // Then the same for L1. Dropping the stale copy before the fill matters
+    // only for the victim the fill evicts, and refresh evicts nothing; the
+    // LLC invalidation still comes before the L2 victim enters the LLC.
     const l2 = this.l2;
-    if (!l2.promoteOrInsert(line, false, false, l2.setIndex(line))) {
-      // Inserted into L2 with one pass (its victim, if any, waits in l2.victim*);
-      // dropping a stale LLC copy first, as the order above does, before the
-      // victim goes into the LLC.
+    if (this.llc.invalidate(line) >= 0) {
+      this.fillL2(line, false);
+    } else if (!l2.promoteOrInsert(line, false, false, l2.setIndex(line))) {
       const v = l2.victimLine;
-      const vDirty = l2.victimDirty;
-      this.llc.invalidate(line);
-      if (v !== NO_LINE) this.l2VictimToLlc(v, vDirty);
+      if (v !== NO_LINE) this.l2VictimToLlc(v, l2.victimDirty);
     }
     const l1 = this.l1;
     if (!l1.promoteOrInsert(line, isDirty, false, l1.setIndex(line)) && l1.victimDirty) this.writeBackL1Victim(l1.victimLine);
