@@ -25,15 +25,17 @@
  * Set index = line mod sets. With a power-of-two set count that is
  * `(line >>> 0) & mask`: `>>> 0` is ToUint32, i.e. the integer modulo 2^32,
  * exact for every integer below 2^53, and 2^32 is a multiple of the set
- * count. Other set counts (an LLC partition of 33 MiB / 18 cores) use `%`,
- * which is exact on doubles too. No BigInt.
+ * count. Other set counts (an LLC partition of 33 MiB / 18 cores) use an
+ * exact floor division (setIndexMod; `%` would be exact too, but on doubles
+ * it is a call to fmod). No BigInt.
  *
  * Eviction reporting: after an operation that inserts a line, `victimLine`
  * is the line that fell out (NO_LINE if none) and `victimDirty` whether it
  * was modified; the caller (the hierarchy) reads both before its next call
  * into this cache. Nothing is allocated per access.
  *
- * HOT: access, lookup, insert, invalidate, markDirty. COLD: constructor,
+ * HOT: access, lookup, lookupPastMru, insert, insertAbsent, refresh,
+ * promoteOrInsert, invalidate, markDirty. COLD: constructor,
  * contents, clear. No `node:*` imports.
  */
 
