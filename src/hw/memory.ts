@@ -130,6 +130,8 @@ export class MemoryHierarchy {
 
   /** 1 / lineBytes when lineBytes is a power of two (exact), else 0 (divide). */
   private readonly invLineBytes: number;
+  /** lineBytes - 1 (lineBytes a power of two whenever the inline L1 test is on). */
+  private readonly lineMask: number;
   private readonly l1Cycles: number;
   // The L1's arrays and geometry, for the MRU-hit test inlined in read/write/accessLine.
   private readonly l1Tags: Float64Array;
@@ -175,6 +177,7 @@ export class MemoryHierarchy {
     this.lineBytes = preset.lineBytes;
     const lb = preset.lineBytes;
     this.invLineBytes = Number.isInteger(lb) && lb > 0 && (lb & (lb - 1)) === 0 ? 1 / lb : 0;
+    this.lineMask = lb - 1;
     const c = preset.caches;
     this.l1 = SetAssocCache.ofSize(c.L1d.sizeBytes, c.L1d.ways, preset.lineBytes);
     this.l1Tags = this.l1.tags;
@@ -280,37 +283,36 @@ export class MemoryHierarchy {
     // Most accesses (a table entry, a header field) fit in one line, most of
     // those hit the MRU way of their L1 set: that case is tested right here
     // (lookup's MRU test, repeated inline) and costs a counter increment.
-    const inv = this.invLineBytes;
     const mask = this.l1SetMask;
-    if (sizeBytes > 0 && mask >= 0) {
-      const line = Math.floor(addr * inv);
-      if (line === Math.floor((addr + sizeBytes - 1) * inv)) {
-        const set = (line >>> 0) & mask;
-        if (this.l1Tags[set * this.l1Ways] === line && (line !== 0 || this.l1Fill[set] !== 0)) {
-          this.pendingL1Hits++;
-          return this.l1Cycles;
-        }
-        return this.accessOther(line, false);
+    // One line: the offset in the line plus the size stays within the line
+    // (`addr & lineMask` is the offset of an integer address: ToInt32 keeps
+    // the low bits; for a fractional one it is at most the true offset, and
+    // a range this test rejects is priced line by line below anyway).
+    if (mask >= 0 && sizeBytes > 0 && (addr & this.lineMask) + sizeBytes <= this.lineBytes) {
+      const line = Math.floor(addr * this.invLineBytes);
+      const set = (line >>> 0) & mask;
+      if (this.l1Tags[set * this.l1Ways] === line && (line !== 0 || this.l1Fill[set] !== 0)) {
+        this.pendingL1Hits++;
+        return this.l1Cycles;
       }
+      return this.accessOther(line, false);
     }
     return this.accessRange(addr, sizeBytes, false);
   }
 
   /** HOT: cycles to store `sizeBytes` at `addr` (priced like a load, then the lines are dirty). */
   write(addr: number, sizeBytes: number): number {
-    const inv = this.invLineBytes;
     const mask = this.l1SetMask;
-    if (sizeBytes > 0 && mask >= 0) {
-      const line = Math.floor(addr * inv);
-      if (line === Math.floor((addr + sizeBytes - 1) * inv)) {
-        const set = (line >>> 0) & mask;
-        if (this.l1Tags[set * this.l1Ways] === line && (line !== 0 || this.l1Fill[set] !== 0)) {
-          this.l1Dirty[set] |= 1;
-          this.pendingL1Hits++;
-          return this.l1Cycles;
-        }
-        return this.accessOther(line, true);
+    // As in read.
+    if (mask >= 0 && sizeBytes > 0 && (addr & this.lineMask) + sizeBytes <= this.lineBytes) {
+      const line = Math.floor(addr * this.invLineBytes);
+      const set = (line >>> 0) & mask;
+      if (this.l1Tags[set * this.l1Ways] === line && (line !== 0 || this.l1Fill[set] !== 0)) {
+        this.l1Dirty[set] |= 1;
+        this.pendingL1Hits++;
+        return this.l1Cycles;
       }
+      return this.accessOther(line, true);
     }
     return this.accessRange(addr, sizeBytes, true);
   }
