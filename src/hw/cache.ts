@@ -34,8 +34,8 @@
  * was modified; the caller (the hierarchy) reads both before its next call
  * into this cache. Nothing is allocated per access.
  *
- * HOT: access, lookup, lookupPastMru, insert, insertAbsent, refresh,
- * promoteOrInsert, invalidate, markDirty. COLD: constructor,
+ * HOT: access, lookup, lookupPastMru, insert, insertAbsent, promoteOrInsert,
+ * invalidate, markDirty. COLD: constructor,
  * contents, clear. No `node:*` imports.
  */
 
@@ -194,37 +194,11 @@ export class SetAssocCache {
   }
 
   /**
-   * HOT: if `line` is present, make it MRU with dirty state exactly `isDirty`
-   * (its old dirty bit is dropped: a fresh copy replaces a stale one) and
-   * return true; else change nothing and return false. The same as
-   * invalidate followed by insertAbsent for a present line (the invalidate
-   * frees a way, so that insert evicts nothing), in one scan.
-   */
-  refresh(line: number, isDirty: boolean): boolean {
-    const set = this.setIndex(line);
-    const base = set * this.ways;
-    const tags = this.tags;
-    const n = this.fill[set]!;
-    for (let i = 0; i < n; i++) {
-      if (tags[base + i] === line) {
-        for (let j = base + i; j > base; j--) tags[j] = tags[j - 1]!;
-        tags[base] = line;
-        // As in lookupPastMru, except that bit 0 is isDirty, not the old bit i.
-        const m = this.dirty[set]!;
-        const below = m & ((1 << i) - 1);
-        const above = i === 31 ? 0 : m & ~((2 << i) - 1);
-        this.dirty[set] = above | (below << 1) | (isDirty ? 1 : 0);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
    * HOT: make `line` the MRU line of `set` (the set it maps to) in one pass,
    * whether it is there or not. Present: as lookup (keepDirty: its dirty bit
-   * ORed with isDirty) or as refresh (!keepDirty: the bit becomes isDirty);
-   * no victim; returns true. Absent: as insertAbsent (victim reported);
+   * ORed with isDirty) or as invalidate + insertAbsent would leave it
+   * (!keepDirty: the bit becomes isDirty; the invalidate frees a way, so that
+   * insert evicts nothing); no victim; returns true. Absent: as insertAbsent (victim reported);
    * returns false. One pass: every way down to the line (or to the last valid
    * one) moves one position down while it is compared, so a miss costs one
    * scan instead of a scan and then a shift.

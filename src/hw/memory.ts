@@ -474,7 +474,7 @@ export class MemoryHierarchy {
     // refreshed in place (invalidate + insert of a present line = move it to
     // MRU, clean; nothing is evicted), or the line inserted, in one pass.
     // Then the same for L1. Dropping the stale copy before the fill matters
-    // only for the victim the fill evicts, and refresh evicts nothing; the
+    // only for the victim the fill evicts, and a refresh evicts nothing; the
     // LLC invalidation still comes before the L2 victim enters the LLC.
     const l2 = this.l2;
     if (this.llc.invalidate(line) >= 0) {
