@@ -25,15 +25,17 @@
  * Set index = line mod sets. With a power-of-two set count that is
  * `(line >>> 0) & mask`: `>>> 0` is ToUint32, i.e. the integer modulo 2^32,
  * exact for every integer below 2^53, and 2^32 is a multiple of the set
- * count. Other set counts (an LLC partition of 33 MiB / 18 cores) use `%`,
- * which is exact on doubles too. No BigInt.
+ * count. Other set counts (an LLC partition of 33 MiB / 18 cores) use an
+ * exact floor division (setIndexMod; `%` would be exact too, but on doubles
+ * it is a call to fmod). No BigInt.
  *
  * Eviction reporting: after an operation that inserts a line, `victimLine`
  * is the line that fell out (NO_LINE if none) and `victimDirty` whether it
  * was modified; the caller (the hierarchy) reads both before its next call
  * into this cache. Nothing is allocated per access.
  *
- * HOT: access, lookup, insert, invalidate, markDirty. COLD: constructor,
+ * HOT: access, lookup, lookupPastMru, insert, insertAbsent, promoteOrInsert,
+ * invalidate, markDirty. COLD: constructor,
  * contents, clear. No `node:*` imports.
  */
 
@@ -48,16 +50,20 @@ export class SetAssocCache {
   readonly ways: number;
   /** Cache capacity in lines (sets × ways). */
   readonly lines: number;
+  // tags, dirty, fill and setMask are public read-only views for one reader:
+  // MemoryHierarchy repeats lookup's MRU test inline on its hottest path (an
+  // L1 hit), which saves two calls per access. Nothing outside this class
+  // writes them.
   /** Line addresses, per set in recency order (MRU first); only the first fill[s] of a set are valid. */
-  private readonly tags: Float64Array;
+  readonly tags: Float64Array;
   /** Per set: bit i set = the line at recency position i is modified. */
-  private readonly dirty: Int32Array;
+  readonly dirty: Int32Array;
   /** Dirty-mask bits of a full set: ways ones. */
   private readonly waysMask: number;
   /** Valid entries per set (they are always the first `fill[s]` ways). */
-  private readonly fill: Uint16Array;
+  readonly fill: Uint16Array;
   /** sets - 1 when sets is a power of two, else -1 (use `%`). */
-  private readonly setMask: number;
+  readonly setMask: number;
 
   /** Line evicted by the last insert (or missing access), or NO_LINE. */
   victimLine = NO_LINE;
@@ -97,7 +103,24 @@ export class SetAssocCache {
   /** HOT: the set a line maps to. */
   setIndex(line: number): number {
     const m = this.setMask;
-    return m >= 0 ? (line >>> 0) & m : line % this.sets;
+    return m >= 0 ? (line >>> 0) & m : this.setIndexMod(line);
+  }
+
+  /**
+   * HOT: line mod sets for a set count that is not a power of two, without
+   * `%`: on a double beyond 2^31 (every simulated line is) `%` is a call to
+   * fmod, several times slower than this. q = floor(line / sets) computed in
+   * doubles is the true quotient or one more (the division rounds to
+   * nearest, never below an integer it passes), so r is the true remainder
+   * or that minus sets; q × sets and the subtraction are exact while
+   * line + sets < 2^53, hence the guard (`%` beyond, never reached in
+   * practice: lines are addresses / lineBytes).
+   */
+  private setIndexMod(line: number): number {
+    const sets = this.sets;
+    if (!(line < 2 ** 52)) return line % sets;
+    const r = line - Math.floor(line / sets) * sets;
+    return r < 0 ? r + sets : r;
   }
 
   /**
@@ -130,11 +153,15 @@ export class SetAssocCache {
       return true;
     }
     // Kept out of line so that this MRU test stays small enough to inline into callers.
-    return this.lookupRest(line, isWrite, set, base);
+    return this.lookupPastMru(line, isWrite, set, base);
   }
 
-  /** HOT: lookup past the MRU way: scan recency positions 1.. and promote a hit. */
-  private lookupRest(line: number, isWrite: boolean, set: number, base: number): boolean {
+  /**
+   * HOT: lookup past the MRU way of `set` (whose first way is `base`): scan
+   * recency positions 1.. and promote a hit. For callers that did the MRU
+   * test themselves (MemoryHierarchy).
+   */
+  lookupPastMru(line: number, isWrite: boolean, set: number, base: number): boolean {
     const tags = this.tags;
     const n = this.fill[set]!;
     for (let i = 1; i < n; i++) {
@@ -164,6 +191,51 @@ export class SetAssocCache {
       return;
     }
     this.insertAbsent(line, isDirty);
+  }
+
+  /**
+   * HOT: make `line` the MRU line of `set` (the set it maps to) in one pass,
+   * whether it is there or not. Present: as lookup (keepDirty: its dirty bit
+   * ORed with isDirty) or as invalidate + insertAbsent would leave it
+   * (!keepDirty: the bit becomes isDirty; the invalidate frees a way, so that
+   * insert evicts nothing); no victim; returns true. Absent: as insertAbsent (victim reported);
+   * returns false. One pass: every way down to the line (or to the last valid
+   * one) moves one position down while it is compared, so a miss costs one
+   * scan instead of a scan and then a shift.
+   */
+  promoteOrInsert(line: number, isDirty: boolean, keepDirty: boolean, set: number): boolean {
+    const tags = this.tags;
+    const base = set * this.ways;
+    const n = this.fill[set]!;
+    const m = this.dirty[set]!;
+    let carry = line;
+    for (let i = 0; i < n; i++) {
+      const t = tags[base + i]!;
+      tags[base + i] = carry;
+      if (t === line) {
+        // Positions 0..i-1 moved to 1..i; position i's bit goes to 0; bits above i stay.
+        const below = m & ((1 << i) - 1);
+        const above = i === 31 ? 0 : m & ~((2 << i) - 1);
+        const d = isDirty ? 1 : keepDirty ? (m >>> i) & 1 : 0;
+        this.dirty[set] = above | (below << 1) | d;
+        this.victimLine = NO_LINE;
+        this.victimDirty = false;
+        return true;
+      }
+      carry = t;
+    }
+    // Absent: ways 0..n-1 now hold the line and the first n-1 old ones; `carry` is the old LRU.
+    if (n < this.ways) {
+      tags[base + n] = carry;
+      this.fill[set] = n + 1;
+      this.victimLine = NO_LINE;
+      this.victimDirty = false;
+    } else {
+      this.victimLine = carry;
+      this.victimDirty = ((m >>> (this.ways - 1)) & 1) === 1;
+    }
+    this.dirty[set] = ((m << 1) & this.waysMask) | (isDirty ? 1 : 0);
+    return false;
   }
 
   /**

@@ -284,7 +284,41 @@ export class PacketCoherence {
     const isWrite = mode !== MODE_READ;
     const slotLine = this.lineOf(slotAddr);
     const start = slotAddr + offsetBytes;
+    const first = this.lineOf(start);
     const last = this.lineOf(start + sizeBytes - 1);
+
+    // Fast path: this core already holds every line of the range for this
+    // packet (a later NF of the same core reading headers an earlier one
+    // read, or the store that follows the engine's descriptor read), so each
+    // line is priced by its caches, and only a store changes the metadata.
+    // Exactly what the loop below does in that case, in closed form.
+    const i0 = first - slotLine;
+    const i1 = last - slotLine;
+    if (mode !== MODE_MARK && i0 >= 0 && i1 < PKT_TRACKED_LINES && w[b + PKT_W_HOLDER] === me) {
+      // Bits i0..i1 (int32; `1 << 32` would wrap, hence the i1 = 31 case).
+      const bits = ((i1 === 31 ? 0 : 1 << (i1 + 1)) - (1 << i0)) | 0;
+      if ((w[b + PKT_W_HELD]! & bits) === bits) {
+        let c = 0;
+        for (let line = first; line <= last; line++) c += mem.accessLine(line, isWrite);
+        // HELD and TOUCHED already have these bits (HELD is a subset of TOUCHED).
+        if (isWrite) {
+          const writer = w[b + PKT_W_WRITER]!;
+          if (writer === me) {
+            w[b + PKT_W_DIRTY] |= bits;
+            w[b + PKT_W_OLD_DIRTY] &= ~bits;
+          } else {
+            // This core becomes the writer: the previous writer's dirty lines
+            // stay dirty elsewhere (OLD_DIRTY, priced by its socket), except
+            // the ones just written.
+            w[b + PKT_W_OLD_DIRTY] = (w[b + PKT_W_OLD_DIRTY]! | w[b + PKT_W_DIRTY]!) & ~bits;
+            if (writer >= 0) w[b + PKT_W_OLD_WRITER] = writer;
+            w[b + PKT_W_DIRTY] = bits;
+            w[b + PKT_W_WRITER] = me;
+          }
+        }
+        return c;
+      }
+    }
 
     let writer = w[b + PKT_W_WRITER]!;
     let dirty = w[b + PKT_W_DIRTY]!;
@@ -299,7 +333,7 @@ export class PacketCoherence {
     }
 
     let cycles = 0;
-    for (let line = this.lineOf(start); line <= last; line++) {
+    for (let line = first; line <= last; line++) {
       const i = line - slotLine;
       if (i < 0 || i >= PKT_TRACKED_LINES) {
         if (mode === MODE_MARK) mem.installLine(line, true);

@@ -114,18 +114,34 @@ export class MemoryHierarchy {
   readonly llc: SetAssocCache;
   readonly inclusive: boolean;
   readonly maxModules: number;
-  /** (maxModules + 1) rows of MEM_COUNTERS_PER_ROW; see mem-counters.ts. Row maxModules = no module set. */
-  readonly counters: Float64Array;
+  /** The counter rows behind `counters` (which adds the pending L1 hits first). */
+  private readonly ctr: Float64Array;
+  /** Every cycle priced so far except pendingL1Hits × l1Cycles (see stallCycles). */
+  private stallBase = 0;
   /**
-   * Every cycle this hierarchy (and the PacketCoherence on it) has priced, as
-   * one running sum: the engine can charge a module the difference across its
-   * `process` call instead of wrapping each access. Never reset (exact to 2^53).
+   * L1 hits of the current module's row not yet added to `ctr` and
+   * `stallBase`. An L1 hit is the common case by far; counting it here is one
+   * field increment instead of two counter-row updates and a sum. Every
+   * counter and cycle is an integer below 2^53, so adding them later, in a
+   * lump, gives exactly the same doubles. Flushed by setModule (before the
+   * row changes) and by every reader of the counters.
    */
-  stallCycles = 0;
+  private pendingL1Hits = 0;
 
   /** 1 / lineBytes when lineBytes is a power of two (exact), else 0 (divide). */
   private readonly invLineBytes: number;
+  /** lineBytes - 1 (lineBytes a power of two whenever the inline L1 test is on). */
+  private readonly lineMask: number;
   private readonly l1Cycles: number;
+  // The L1's arrays and geometry, for the MRU-hit test inlined in read/write/accessLine.
+  private readonly l1Tags: Float64Array;
+  private readonly l1Fill: Uint16Array;
+  private readonly l1Dirty: Int32Array;
+  private readonly l1Ways: number;
+  /** Dirty-mask bits of a full L1 set. */
+  private readonly l1WaysMask: number;
+  /** L1 sets - 1 if a power of two and lines are a power of two bytes; else -1 (no inline test). */
+  private readonly l1SetMask: number;
   private readonly l2Cycles: number;
   private readonly llcCycles: number;
   private readonly dramLocalCycles: number;
@@ -161,8 +177,15 @@ export class MemoryHierarchy {
     this.lineBytes = preset.lineBytes;
     const lb = preset.lineBytes;
     this.invLineBytes = Number.isInteger(lb) && lb > 0 && (lb & (lb - 1)) === 0 ? 1 / lb : 0;
+    this.lineMask = lb - 1;
     const c = preset.caches;
     this.l1 = SetAssocCache.ofSize(c.L1d.sizeBytes, c.L1d.ways, preset.lineBytes);
+    this.l1Tags = this.l1.tags;
+    this.l1Fill = this.l1.fill;
+    this.l1Dirty = this.l1.dirty;
+    this.l1Ways = this.l1.ways;
+    this.l1WaysMask = this.l1Ways === 32 ? -1 : (1 << this.l1Ways) - 1;
+    this.l1SetMask = this.invLineBytes > 0 ? this.l1.setMask : -1;
     this.l2 = SetAssocCache.ofSize(c.L2.sizeBytes, c.L2.ways, preset.lineBytes);
     const part = llcPartition(preset, sharers);
     this.llc = new SetAssocCache(part.sets, part.ways);
@@ -173,7 +196,7 @@ export class MemoryHierarchy {
     this.dramLocalCycles = preset.dram.localLatencyCycles;
     this.dramRemoteCycles = preset.dram.remoteLatencyCycles;
     this.maxModules = maxModules;
-    this.counters = new Float64Array((maxModules + 1) * MEM_COUNTERS_PER_ROW);
+    this.ctr = new Float64Array((maxModules + 1) * MEM_COUNTERS_PER_ROW);
     this.row = maxModules * MEM_COUNTERS_PER_ROW;
     for (const r of opts.homeRanges ?? []) this.addHomeRange(r.baseAddr, r.sizeBytes, r.socket);
   }
@@ -211,8 +234,38 @@ export class MemoryHierarchy {
     return this.socket;
   }
 
+  /**
+   * (maxModules + 1) rows of MEM_COUNTERS_PER_ROW; see mem-counters.ts. Row
+   * maxModules = no module set. COLD-ish: brings the pending L1 hits in first.
+   */
+  get counters(): Float64Array {
+    this.flushL1Hits();
+    return this.ctr;
+  }
+
+  /**
+   * Every cycle this hierarchy (and the PacketCoherence on it) has priced, as
+   * one running sum: the engine can charge a module the difference across its
+   * `process` call instead of wrapping each access. Never reset (exact to 2^53).
+   */
+  get stallCycles(): number {
+    return this.stallBase + this.pendingL1Hits * this.l1Cycles;
+  }
+
+  /** Add the pending L1 hits to the current row and to stallBase. */
+  private flushL1Hits(): void {
+    const n = this.pendingL1Hits;
+    if (n === 0) return;
+    const c = n * this.l1Cycles;
+    this.ctr[this.row + SRC_L1] += n;
+    this.ctr[this.row + CTR_CYCLES + SRC_L1] += c;
+    this.stallBase += c;
+    this.pendingL1Hits = 0;
+  }
+
   /** HOT: attribute what follows to module `id` (an id outside 0..maxModules-1 goes to the shared "no module" row). */
   setModule(id: number): void {
+    if (this.pendingL1Hits !== 0) this.flushL1Hits();
     this.row = (id >= 0 && id < this.maxModules ? id : this.maxModules) * MEM_COUNTERS_PER_ROW;
   }
 
@@ -227,46 +280,133 @@ export class MemoryHierarchy {
 
   /** HOT: cycles to load `sizeBytes` at simulated address `addr`. */
   read(addr: number, sizeBytes: number): number {
-    if (!(sizeBytes > 0)) return 0;
-    const first = this.lineOf(addr);
-    const last = this.lineOf(addr + sizeBytes - 1);
-    // Most accesses (a table entry, a header field) fit in one line.
-    if (first === last) return this.accessLine(first, false);
-    let cycles = 0;
-    for (let line = first; line <= last; line++) cycles += this.accessLine(line, false);
-    return cycles;
+    // Most accesses (a table entry, a header field) fit in one line, most of
+    // those hit the MRU way of their L1 set: that case is tested right here
+    // (lookup's MRU test, repeated inline) and costs a counter increment.
+    const mask = this.l1SetMask;
+    // One line: the offset in the line plus the size stays within the line
+    // (`addr & lineMask` is the offset of an integer address: ToInt32 keeps
+    // the low bits; for a fractional one it is at most the true offset, and
+    // a range this test rejects is priced line by line below anyway).
+    if (mask >= 0 && sizeBytes > 0 && (addr & this.lineMask) + sizeBytes <= this.lineBytes) {
+      const line = Math.floor(addr * this.invLineBytes);
+      const set = (line >>> 0) & mask;
+      if (this.l1Tags[set * this.l1Ways] === line && (line !== 0 || this.l1Fill[set] !== 0)) {
+        this.pendingL1Hits++;
+        return this.l1Cycles;
+      }
+      return this.accessOther(line, false);
+    }
+    return this.accessRange(addr, sizeBytes, false);
   }
 
   /** HOT: cycles to store `sizeBytes` at `addr` (priced like a load, then the lines are dirty). */
   write(addr: number, sizeBytes: number): number {
+    const mask = this.l1SetMask;
+    // As in read.
+    if (mask >= 0 && sizeBytes > 0 && (addr & this.lineMask) + sizeBytes <= this.lineBytes) {
+      const line = Math.floor(addr * this.invLineBytes);
+      const set = (line >>> 0) & mask;
+      if (this.l1Tags[set * this.l1Ways] === line && (line !== 0 || this.l1Fill[set] !== 0)) {
+        this.l1Dirty[set] |= 1;
+        this.pendingL1Hits++;
+        return this.l1Cycles;
+      }
+      return this.accessOther(line, true);
+    }
+    return this.accessRange(addr, sizeBytes, true);
+  }
+
+  /** HOT: read/write of any size and any geometry, line by line. */
+  private accessRange(addr: number, sizeBytes: number, isWrite: boolean): number {
     if (!(sizeBytes > 0)) return 0;
     const first = this.lineOf(addr);
     const last = this.lineOf(addr + sizeBytes - 1);
-    if (first === last) return this.accessLine(first, true);
     let cycles = 0;
-    for (let line = first; line <= last; line++) cycles += this.accessLine(line, true);
+    for (let line = first; line <= last; line++) cycles += this.accessLine(line, isWrite);
     return cycles;
   }
 
   /** HOT: one line access through L1 -> L2 -> LLC partition -> DRAM; returns its cycles and counts them. */
   accessLine(line: number, isWrite: boolean): number {
-    if (this.l1.lookup(line, isWrite)) {
-      const c1 = this.l1Cycles;
-      const ctr = this.counters;
-      const row = this.row;
-      ctr[row + SRC_L1]++;
-      ctr[row + CTR_CYCLES + SRC_L1] += c1;
-      this.stallCycles += c1;
-      return c1;
+    const mask = this.l1SetMask;
+    if (mask >= 0) {
+      const set = (line >>> 0) & mask;
+      if (this.l1Tags[set * this.l1Ways] === line && (line !== 0 || this.l1Fill[set] !== 0)) {
+        if (isWrite) this.l1Dirty[set] |= 1;
+        this.pendingL1Hits++;
+        return this.l1Cycles;
+      }
     }
-    // The L1 hit above is the common case; the rest stays out of line so
-    // this function remains small enough to inline into read and write.
-    return this.missL1(line, isWrite);
+    return this.accessOther(line, isWrite);
   }
 
-  /** HOT: accessLine after an L1 miss: L2, then the LLC partition, then DRAM; fills on the way back. */
-  private missL1(line: number, isWrite: boolean): number {
-    const ctr = this.counters;
+  /** HOT: accessLine past the inline MRU test (known to have failed): the rest of L1, then missL1. */
+  private accessOther(line: number, isWrite: boolean): number {
+    const mask = this.l1SetMask;
+    if (mask >= 0) {
+      const set = (line >>> 0) & mask;
+      const base = set * this.l1Ways;
+      const tags = this.l1Tags;
+      // Recency position 1 is the next most common hit (two lines taking
+      // turns in one set): swap it with position 0, as lookupPastMru would.
+      if (tags[base + 1] === line && this.l1Fill[set]! > 1 && this.l1Ways > 1) {
+        tags[base + 1] = tags[base]!;
+        tags[base] = line;
+        const m = this.l1Dirty[set]!;
+        this.l1Dirty[set] = (m & ~3) | ((m & 1) << 1) | (isWrite ? 1 : (m >>> 1) & 1);
+        this.pendingL1Hits++;
+        return this.l1Cycles;
+      }
+      if (this.inclusive) {
+        if (this.l1.lookupPastMru(line, isWrite, set, base)) {
+          this.pendingL1Hits++;
+          return this.l1Cycles;
+        }
+        return this.missL1(line, isWrite, set, base);
+      }
+      // Non-inclusive: find or insert the line in one pass over the set. On a
+      // miss the line is in L1 before L2 and the LLC are consulted, which the
+      // order "lower levels, then fill L1" does not notice: nothing below
+      // touches L1 under this policy, and the victim's write-back still comes
+      // after the lower levels, where fillL1 does it.
+      const l1 = this.l1;
+      if (l1.promoteOrInsert(line, isWrite, true, set)) {
+        this.pendingL1Hits++;
+        return this.l1Cycles;
+      }
+      const victim = l1.victimLine;
+      const victimDirty = l1.victimDirty;
+      const cycles = this.belowL1(line);
+      if (victimDirty) this.writeBackL1Victim(victim);
+      return cycles;
+    }
+    if (this.l1.lookup(line, isWrite)) {
+      this.pendingL1Hits++;
+      return this.l1Cycles;
+    }
+    return this.missL1(line, isWrite, -1, -1);
+  }
+
+  /**
+   * HOT: accessLine after an L1 miss: L2, then the LLC partition, then DRAM;
+   * fills on the way back. `set1`/`base1`: the line's L1 set and its first
+   * way when the caller computed them (l1SetMask >= 0), else -1.
+   */
+  private missL1(line: number, isWrite: boolean, set1: number, base1: number): number {
+    const cycles = this.belowL1(line);
+    if (set1 >= 0) this.fillL1At(line, isWrite, set1, base1);
+    else this.fillL1(line, isWrite);
+    return cycles;
+  }
+
+  /**
+   * HOT: the part of an L1 miss below L1: L2, the LLC partition, DRAM, and
+   * the fills of L2 (and an inclusive LLC). Counts the miss and its source;
+   * returns its cycles. The caller fills L1.
+   */
+  private belowL1(line: number): number {
+    const ctr = this.ctr;
     const row = this.row;
     ctr[row + CTR_L1_MISSES]++;
     let cycles: number;
@@ -303,10 +443,9 @@ export class MemoryHierarchy {
       }
       this.fillL2(line, dirtyUp);
     }
-    this.fillL1(line, isWrite);
     ctr[row + src]++;
     ctr[row + CTR_CYCLES + src] += cycles;
-    this.stallCycles += cycles;
+    this.stallBase += cycles;
     return cycles;
   }
 
@@ -318,12 +457,34 @@ export class MemoryHierarchy {
    * (see charge) and counts it.
    */
   installLine(line: number, isDirty: boolean): void {
-    this.l1.invalidate(line);
-    this.l2.invalidate(line);
-    this.llc.invalidate(line);
-    if (this.inclusive) this.fillLlcInclusive(line, false);
-    this.fillL2(line, false);
-    this.fillL1(line, isDirty);
+    if (this.inclusive) {
+      this.l1.invalidate(line);
+      this.l2.invalidate(line);
+      this.llc.invalidate(line);
+      this.fillLlcInclusive(line, false);
+      this.fillL2(line, false);
+      this.fillL1(line, isDirty);
+      return;
+    }
+    // Non-inclusive: the same as the three invalidations and two fills above,
+    // with fewer scans. No line is in L2 and the LLC at once, so a stale copy
+    // found in the LLC (the usual case: a packet buffer's lines age into the
+    // victim cache between two uses) means L2 has none, and the line goes
+    // into L2 without a presence scan. Otherwise a stale copy in L2 is
+    // refreshed in place (invalidate + insert of a present line = move it to
+    // MRU, clean; nothing is evicted), or the line inserted, in one pass.
+    // Then the same for L1. Dropping the stale copy before the fill matters
+    // only for the victim the fill evicts, and a refresh evicts nothing; the
+    // LLC invalidation still comes before the L2 victim enters the LLC.
+    const l2 = this.l2;
+    if (this.llc.invalidate(line) >= 0) {
+      this.fillL2(line, false);
+    } else if (!l2.promoteOrInsert(line, false, false, l2.setIndex(line))) {
+      const v = l2.victimLine;
+      if (v !== NO_LINE) this.l2VictimToLlc(v, l2.victimDirty);
+    }
+    const l1 = this.l1;
+    if (!l1.promoteOrInsert(line, isDirty, false, l1.setIndex(line)) && l1.victimDirty) this.writeBackL1Victim(l1.victimLine);
   }
 
   // Fills. Each inserts a line known to be absent from that level (it just
@@ -333,10 +494,50 @@ export class MemoryHierarchy {
 
   /** HOT: count one line served from source `src` (SRC_*) at `cycles` for the current module (and in stallCycles). */
   charge(src: number, cycles: number): void {
-    const ctr = this.counters;
+    const ctr = this.ctr;
     ctr[this.row + src]++;
     ctr[this.row + CTR_CYCLES + src] += cycles;
-    this.stallCycles += cycles;
+    this.stallBase += cycles;
+  }
+
+  /**
+   * HOT: fillL1 for a line whose L1 set (and its first way) the caller knows:
+   * SetAssocCache.insertAbsent written out on the L1's arrays, with the
+   * victim in locals rather than the cache's victim fields (which this path
+   * leaves alone: nothing reads them after a hierarchy call).
+   */
+  private fillL1At(line: number, isDirty: boolean, set: number, base: number): void {
+    const ways = this.l1Ways;
+    const tags = this.l1Tags;
+    const n = this.l1Fill[set]!;
+    const m = this.l1Dirty[set]!;
+    let last: number;
+    let victim = NO_LINE;
+    let victimDirty = false;
+    if (n < ways) {
+      this.l1Fill[set] = n + 1;
+      last = base + n;
+    } else {
+      last = base + ways - 1;
+      victim = tags[last]!;
+      victimDirty = ((m >>> (ways - 1)) & 1) === 1;
+    }
+    for (let j = last; j > base; j--) tags[j] = tags[j - 1]!;
+    tags[base] = line;
+    this.l1Dirty[set] = ((m << 1) & this.l1WaysMask) | (isDirty ? 1 : 0);
+    if (victimDirty) this.writeBackL1Victim(victim);
+  }
+
+  /** A dirty L1 victim is written back to the nearest level below that holds it; else it goes back into L2. */
+  private writeBackL1Victim(v: number): void {
+    if (!this.l2.markDirty(v) && !this.llc.markDirty(v)) this.fillL2(v, true);
+  }
+
+  /** Non-inclusive: an L2 victim goes into the LLC (victim cache); a dirty LLC victim is written back. */
+  private l2VictimToLlc(v: number, vDirty: boolean): void {
+    const llc = this.llc;
+    llc.insertAbsent(v, vDirty);
+    if (llc.victimLine !== NO_LINE && llc.victimDirty) this.ctr[this.row + CTR_WRITEBACKS]++;
   }
 
   private fillL1(line: number, isDirty: boolean): void {
@@ -360,9 +561,7 @@ export class MemoryHierarchy {
       if (vDirty && !this.llc.markDirty(v)) this.fillLlcInclusive(v, true);
       return;
     }
-    const llc = this.llc;
-    llc.insertAbsent(v, vDirty);
-    if (llc.victimLine !== NO_LINE && llc.victimDirty) this.counters[this.row + CTR_WRITEBACKS]++;
+    this.l2VictimToLlc(v, vDirty);
   }
 
   /** Inclusive LLC fill: the LLC victim is back-invalidated in L1 and L2. */
@@ -374,7 +573,7 @@ export class MemoryHierarchy {
     const vDirty = llc.victimDirty;
     const d1 = this.l1.invalidate(v);
     const d2 = this.l2.invalidate(v);
-    if (vDirty || d1 === 1 || d2 === 1) this.counters[this.row + CTR_WRITEBACKS]++;
+    if (vDirty || d1 === 1 || d2 === 1) this.ctr[this.row + CTR_WRITEBACKS]++;
   }
 
   // ------------------------------------------------------------ COLD
@@ -394,7 +593,8 @@ export class MemoryHierarchy {
 
   /** COLD: zero every counter (e.g. at the end of warm-up); cache contents stay. */
   resetCounters(): void {
-    this.counters.fill(0);
+    this.flushL1Hits(); // into stallBase, which is never reset
+    this.ctr.fill(0);
   }
 
   /** COLD: empty every level (cold caches); counters stay. */

@@ -222,8 +222,15 @@ export class AclClassifier {
     const rSpHi = this.rSpHi;
     const rDpLo = this.rDpLo;
     const rDpHi = this.rDpHi;
+    // Module constants in locals too: each use of a module-level binding in
+    // optimized code is a load from its cell plus a hole check.
+    const tupleBytes = ACL_TUPLE_BYTES;
+    const tupleReadBytes = TUPLE_READ_BYTES;
+    const slotBytes = ACL_SLOT_BYTES;
+    const ruleBytes = ACL_RULE_BYTES;
+    const protoAny = ACL_PROTO_ANY;
     for (let t = 0; t < T; t++) {
-      mem.read(tuplesBase + t * ACL_TUPLE_BYTES, TUPLE_READ_BYTES);
+      mem.read(tuplesBase + t * tupleBytes, tupleReadBytes);
       if (tMinPrio[t]! >= best) break;
       tuples++;
       const sk = (src & tSrcMask[t]!) >>> 0;
@@ -233,18 +240,18 @@ export class AclClassifier {
       let j = pairHash(sk, dk) & mask;
       for (;;) {
         const s = base + j;
-        mem.read(slotsBase + s * ACL_SLOT_BYTES, ACL_SLOT_BYTES);
+        mem.read(slotsBase + s * slotBytes, slotBytes);
         slots++;
         const end = sEnd[s]!;
         if (end === 0) break;
         if (sSrc[s] === sk && sDst[s] === dk) {
           for (let r = sStart[s]!; r < end; r++) {
-            mem.read(rulesBase + r * ACL_RULE_BYTES, ACL_RULE_BYTES);
+            mem.read(rulesBase + r * ruleBytes, ruleBytes);
             rules++;
             const prio = rPrio[r]!;
             if (prio >= best) break;
             const rp = rProto[r]!;
-            if ((rp === ACL_PROTO_ANY || rp === proto) &&
+            if ((rp === protoAny || rp === proto) &&
                 srcPort >= rSpLo[r]! && srcPort <= rSpHi[r]! &&
                 dstPort >= rDpLo[r]! && dstPort <= rDpHi[r]!) {
               best = prio;
