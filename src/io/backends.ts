@@ -8,7 +8,7 @@
  */
 import type { PacketPool } from '../packet/pool.js';
 import { IoPort, type IoBackendName } from './io-port.js';
-import { loadNative, type NativeOpenOptions } from './native.js';
+import { loadNative, type NativeOpenOptions, type NativePortTarget } from './native.js';
 import { CAP_BPF, CAP_IPC_LOCK, CAP_NET_ADMIN, CAP_NET_RAW, capNames, missingCaps } from './privilege.js';
 
 export type { IoBackendName } from './io-port.js';
@@ -93,18 +93,8 @@ function advice(code: string, backend: IoBackendName): string {
   }
 }
 
-export interface OpenIoPortOptions {
+export interface OpenIoPortOptions extends NativePortTarget {
   backend: IoBackendName | 'auto';
-  ifname: string;
-  netns?: string;
-  queue?: number;
-  xdpMode?: 'auto' | 'skb' | 'native';
-  /** AF_PACKET: transmit only (receives nothing). */
-  txOnly?: boolean;
-  /** AF_PACKET: PACKET_FANOUT group for several RX sockets on one interface. */
-  fanoutGroup?: number;
-  /** DPDK: the virtual device's poll-mode driver. */
-  dpdkDriver?: 'af_packet' | 'af_xdp';
   pool: PacketPool;
 }
 

@@ -11,15 +11,22 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Options of the addon's open(); see native/README.md. */
-export interface NativeOpenOptions {
+/** Where and how to open a port (the part of open()'s options a caller chooses). */
+export interface NativePortTarget {
   ifname: string;
   netns?: string;
   queue?: number;
   xdpMode?: 'auto' | 'skb' | 'native';
+  /** AF_PACKET: transmit only (receives nothing). */
   txOnly?: boolean;
+  /** AF_PACKET: PACKET_FANOUT group for several RX sockets on one interface. */
   fanoutGroup?: number;
+  /** DPDK: the virtual device's poll-mode driver. */
   dpdkDriver?: 'af_packet' | 'af_xdp';
+}
+
+/** Options of the addon's open(); see native/README.md. */
+export interface NativeOpenOptions extends NativePortTarget {
   poolBytes: Uint8Array;
   slotBytes: number;
   headroom: number;

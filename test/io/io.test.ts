@@ -7,11 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from '../scenario/problems.js';
 import { RealtimeRun, RealtimeStartError } from '../../src/engine/realtime/rt-run.js';
 import { craftFrame, expectedRewrite, isDenied } from '../../src/engine/realtime/smoke.js';
 import { NF_KINDS } from '../../src/nf/catalog.js';
 import { validateScenario } from '../../src/scenario/validate.js';
-import { ConfigError } from '../../src/util/config-check.js';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -26,15 +26,6 @@ function base(io?: unknown): Record<string, unknown> {
   };
 }
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    validateScenario(raw, { kinds: NF_KINDS, baseDir: null });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.expected}`);
-    throw e;
-  }
-  return [];
-}
 
 describe('scenario io:', () => {
   it('resolves an interface per port with defaults', () => {

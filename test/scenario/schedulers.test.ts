@@ -3,9 +3,9 @@
  * units, and one clear problem per mistake.
  */
 import { describe, expect, it } from 'vitest';
+import { problemsOf as problems } from './problems.js';
 import { NF_KINDS } from '../../src/nf/catalog.js';
 import { validateScenario } from '../../src/scenario/validate.js';
-import { ConfigError } from '../../src/util/config-check.js';
 
 const base = (extra: Record<string, unknown>) => ({
   name: 'sched',
@@ -18,15 +18,6 @@ const base = (extra: Record<string, unknown>) => ({
   ...extra,
 });
 
-function problems(raw: unknown): string[] {
-  try {
-    validateScenario(raw, { kinds: NF_KINDS, baseDir: null });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.expected}`);
-    throw e;
-  }
-  return [];
-}
 
 describe('schedulers', () => {
   it('resolves defaults and units', () => {
