@@ -52,11 +52,11 @@ function parseRateText(v: string): string {
 interface RunFlags {
   json?: boolean; out?: string; csv?: string; report?: string; window?: string; warmup?: string;
   seed?: number; threads?: number | 'auto'; frames?: number[]; sizes?: number[]; quiet?: boolean;
-  lengths?: number[]; batches?: number[]; policies?: string[]; rate?: string; weights?: number[][]; placement?: string;
+  lengths?: number[]; batches?: number[]; policies?: string[]; rate?: string; weights?: number[][]; placement?: string; lookups?: number;
 }
 
 /** CLI flags that set experiment parameters (each experiment lists the ones it takes). */
-const PARAM_FLAGS = ['frames', 'sizes', 'lengths', 'batches', 'policies', 'rate', 'weights', 'placement'] as const;
+const PARAM_FLAGS = ['frames', 'sizes', 'lengths', 'batches', 'policies', 'rate', 'weights', 'placement', 'lookups'] as const;
 
 function describe(e: Experiment): string {
   const lines = [`${e.name}: ${e.title}`, '', e.description, '', 'parameters:'];
@@ -140,6 +140,7 @@ export function addScenarioCommand(program: Command, io: CliIo, parseSeed: (v: s
     .option('--policies <list>', 'scheduling variants, comma-separated (coop-vs-cfs, linux-sched)', parseNames)
     .option('--rate <r>', 'offered packet rate, e.g. 20kpps (linux-sched)', parseRateText)
     .option('--weights <list>', 'WFQ weight vectors like 0.333:0.333:0.334, separated by ";" (wfq-weights)', parseWeights)
+    .option('--lookups <n>', 'LPM lookups per packet of each BPF-like NF (coop-vs-cfs)', (v: string) => parseList(v)[0]!)
     .option('--placement <p>', 'software switch placement: multi (own core) or uni (NFs\' core) (linux-sched)')
     .option('--seed <n>', 'PRNG seed', parseSeed)
     .option('--threads <n>', 'worker threads (default: the host\'s cores); results do not depend on it', parseThreads)

@@ -20,6 +20,8 @@ import { addDurations } from './rtc-vs-pl.js';
 import { processChain } from './process-chain.js';
 
 const LENGTHS = [1, 2, 3, 4, 5, 6];
+/** LPM lookups per packet of the BPF-like NF: 200 in [Quadrant] (MODEL.md §2). */
+const LOOKUPS = 200;
 const VARIANTS = ['coop', 'cfs', 'switch'] as const;
 type Variant = (typeof VARIANTS)[number];
 
@@ -46,10 +48,11 @@ function points(params: ExperimentParams): ExperimentPoint[] {
   for (const v of variants) {
     if (!VARIANTS.includes(v)) throw new Error(`coop-vs-cfs: unknown variant "${v}"; expected some of: ${VARIANTS.join(', ')}`);
   }
+  const lookups = (params['lookups'] as number | undefined) ?? LOOKUPS;
   const out: ExperimentPoint[] = [];
   for (const v of variants) {
     for (const n of lengths) {
-      const nfs = Array.from({ length: n }, (_, i) => ({ name: `bpf${i + 1}`, kind: 'bpf', config: { seed: params.seed + i } }));
+      const nfs = Array.from({ length: n }, (_, i) => ({ name: `bpf${i + 1}`, kind: 'bpf', config: { seed: params.seed + i, lookups } }));
       out.push({
         label: `${v} ${n} NF${n === 1 ? '' : 's'}`,
         coords: { variant: v, length: n },
@@ -132,9 +135,10 @@ export const coopVsCfs: Experiment = {
     { name: 'warmup', help: 'virtual warm-up before each window', default: '20ms' },
     { name: 'lengths', help: 'chain lengths', default: LENGTHS.join(',') },
     { name: 'policies', help: `variants (${VARIANTS.join(', ')})`, default: VARIANTS.join(',') },
+    { name: 'lookups', help: 'LPM lookups per packet in each BPF-like NF (fewer: lighter NFs, where switch costs weigh more)', default: String(LOOKUPS) },
     { name: 'seed', help: 'PRNG seed', default: '1' },
   ],
-  defaults: () => ({ window: '40ms', warmup: '20ms', seed: 1, lengths: LENGTHS, policies: [...VARIANTS] }),
+  defaults: () => ({ window: '40ms', warmup: '20ms', seed: 1, lengths: LENGTHS, policies: [...VARIANTS], lookups: LOOKUPS }),
   points,
   summarize,
 };

@@ -50,6 +50,15 @@ describe('coop-vs-cfs', () => {
     expect(at('coop', 3).throughput.deliveredPps).toBeLessThan(at('coop', 1).throughput.deliveredPps);
   });
 
+  it('with light NFs, CFS slices overflow the next NF\'s queue (work done then dropped) while coop does not', async () => {
+    const doc = await runJson(['coop-vs-cfs', '--lengths', '2', '--lookups', '5', '--policies', 'coop,cfs', '--window', '20ms', '--warmup', '10ms']);
+    const coop = doc.points.find((p) => p.coords['variant'] === 'coop')!.record;
+    const cfs = doc.points.find((p) => p.coords['variant'] === 'cfs')!.record;
+    expect(coop.totals.dropsByReason['queue_full'] ?? 0).toBe(0);
+    expect(cfs.totals.dropsByReason['queue_full']).toBeGreaterThan(1000);
+    expect(coop.throughput.deliveredPps).toBeGreaterThan(cfs.throughput.deliveredPps);
+  });
+
   it('is deterministic', async () => {
     const a = await runJson(['coop-vs-cfs', '--lengths', '2', '--window', '2ms', '--warmup', '1ms']);
     const b = await runJson(['coop-vs-cfs', '--lengths', '2', '--window', '2ms', '--warmup', '1ms']);
@@ -60,7 +69,7 @@ describe('coop-vs-cfs', () => {
   it('rejects a parameter it does not take, naming the ones it does', async () => {
     const c = capture();
     expect(await main(['node', 'emu', 'scenario', 'coop-vs-cfs', '--frames', '64', '-q'], c.io)).toBe(2);
-    expect(c.err).toContain('coop-vs-cfs has no parameter --frames; its parameters: --window, --warmup, --lengths, --policies, --seed');
+    expect(c.err).toContain('coop-vs-cfs has no parameter --frames; its parameters: --window, --warmup, --lengths, --policies, --lookups, --seed');
   });
 });
 
