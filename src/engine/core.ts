@@ -818,9 +818,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
   /**
    * Earliest time after `start` at which an entity other than e could wake up
-   * and preempt it: an arrival on a sleeping entity's input, or one of e's
-   * own outputs into such an input on this core. Infinity when no wake-up
-   * can preempt under this policy.
+   * and perhaps preempt it: an arrival on a sleeping entity's input, or one
+   * of e's own outputs into such an input on this core. The run stops there
+   * and the next step decides with the clocks of that moment. Infinity when
+   * no wake-up can preempt under this policy.
    */
   private nextWakeFor(e: number, start: number): number {
     let t = Infinity;
@@ -828,7 +829,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     const chans = this.inputChannels;
     for (let i = 0; i < chans.length; i++) {
       const c = chans[i]!;
-      if (c.ent !== e && runnable[c.ent] === 0 && c.next < t && this.sched.preemptsOnWake(c.ent, e)) t = c.next;
+      if (c.ent !== e && runnable[c.ent] === 0 && c.next < t && this.sched.mayPreemptOnWake(c.ent, e)) t = c.next;
     }
     const log = this.logs[e]!;
     for (let i = log.head; i < log.tail; i++) {
@@ -836,7 +837,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
       if (at >= t) break;
       if (log.kind[i] !== EMIT_CHANNEL) continue;
       const w = this.chanEnt[log.target[i]!]!;
-      if (w >= 0 && w !== e && runnable[w] === 0 && this.sched.preemptsOnWake(w, e)) { t = at; break; }
+      if (w >= 0 && w !== e && runnable[w] === 0 && this.sched.mayPreemptOnWake(w, e)) { t = at; break; }
     }
     return t;
   }

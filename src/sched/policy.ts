@@ -79,6 +79,12 @@ export interface CpuScheduler {
   sliceLeft(e: number): number;
   sliceExpired(e: number): void;
   preemptsOnWake(w: number, cur: number): boolean;
+  /**
+   * Could w, waking at any time during cur's current run, preempt it? (A
+   * CFS verdict depends on vruntimes that move while cur runs; the core cuts
+   * the run at every such wake-up and asks preemptsOnWake then.)
+   */
+  mayPreemptOnWake(w: number, cur: number): boolean;
   /** Control action: new WFQ weight (tickets) for an entity. */
   setWeight(e: number, weight: number): void;
 }
@@ -136,6 +142,7 @@ abstract class RunToCompletion implements CpuScheduler {
   sliceLeft(_e: number): number { return Infinity; }
   sliceExpired(_e: number): void {}
   preemptsOnWake(_w: number, _cur: number): boolean { return false; }
+  mayPreemptOnWake(_w: number, _cur: number): boolean { return false; }
   setWeight(_e: number, _weight: number): void {}
 }
 
@@ -294,6 +301,9 @@ class Cfs implements CpuScheduler {
     // Linux's wakeup_gran does with calc_delta_fair).
     return this.vr[cur]! - this.vr[w]! > this.pp.wakeupGranularityCycles * this.scale[w]!;
   }
+  mayPreemptOnWake(): boolean {
+    return this.policy === 'cfs';
+  }
   setWeight(): void {}
   /** For tests and telemetry. */
   vruntime(e: number): number { return this.vr[e]!; }
@@ -342,6 +352,7 @@ class RealTime implements CpuScheduler {
     this.used[e] = 0;
   }
   preemptsOnWake(w: number, cur: number): boolean { return this.prio[w]! > this.prio[cur]!; }
+  mayPreemptOnWake(w: number, cur: number): boolean { return this.preemptsOnWake(w, cur); }
   setWeight(): void {}
 }
 

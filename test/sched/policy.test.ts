@@ -136,6 +136,9 @@ describe('Linux CFS model', () => {
       s.wake(2, 0);
       expect(s.preemptsOnWake(2, 0)).toBe(policy === 'cfs'); // 10e6 - 6.5e6 > 1e6
       expect(s.preemptsOnWake(1, 0)).toBe(false);             // 10e6 - 9.5e6 < 1e6
+      // ... but entity 0's vruntime grows while it runs: any wake-up may end up
+      // preempting it, so the core must stop the run at every one (CFS only).
+      expect(s.mayPreemptOnWake(1, 0)).toBe(policy === 'cfs');
     }
   });
 });
