@@ -1,7 +1,7 @@
 /**
  * linux-sched: the [SCC] study. Chains of 1..8 IP routers, each a Linux
  * process on one core of the [SCC] machine (e5-2667v3, 10 GbE), connected by
- * a software switch (on its own core by default, or sharing the routers' core),
+ * a software switch (sharing the routers' core by default, or on its own core),
  * under three Linux policies (default CFS, batch CFS, RT FIFO) and five I/O
  * batch sizes (one receive and one send system call per batch of up to N
  * packets, non-blocking). Reports latency percentiles and jitter by chain
@@ -130,7 +130,7 @@ function summarize(results: PointResult[]) {
 export const linuxSched: Experiment = {
   name: 'linux-sched',
   title: 'Chains of 1-8 routers as Linux processes on one core: CFS vs batch CFS vs RT FIFO, I/O batch 1-256',
-  description: 'The [SCC] study: chains of 1 to 8 IP routers, each a process on one core of the e5-2667v3 machine, connected by a software switch (own core: multiprocessor, default; or the routers\' core: uniprocessor), under default CFS, batch CFS and RT FIFO, with non-blocking I/O of up to 1, 2, 16, 32 or 256 packets per system call, at a moderate offered load (Poisson, 64-byte frames). Reports latency percentiles and jitter by chain length, and per chain the wait / run and scheduler-contention / run ratios.',
+  description: 'The [SCC] study: chains of 1 to 8 IP routers, each a process on one core of the e5-2667v3 machine, connected by a software switch (on the routers\' core: uniprocessor, default; or its own core: multiprocessor), under default CFS, batch CFS and RT FIFO, with non-blocking I/O of up to 1, 2, 16, 32 or 256 packets per system call, at a moderate offered load (Poisson, 64-byte frames). Reports latency percentiles and jitter by chain length, and per chain the wait / run and scheduler-contention / run ratios.',
   parameters: [
     { name: 'window', help: 'virtual measurement window per point', default: '50ms' },
     { name: 'warmup', help: 'virtual warm-up before each window', default: '5ms' },
