@@ -468,10 +468,15 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     }
     const now = this.nowCycles_;
     if (now >= this.epochEndCycles) {
-      // Done for this epoch, but keep draining what has arrived up to our
-      // clock: a producer (the NIC above all) may need the ring room to finish
-      // its own epoch.
-      for (let i = 0; i < this.tasks.length; i++) this.tasks[i]!.input.admitEarly(now, this, this.boundOf);
+      // Done for this epoch, but keep draining what arrived before the control
+      // point: a producer (the NIC above all) may need the ring room to finish
+      // its own epoch. Not beyond it: arrivals after the control point may or
+      // may not be in the rings yet (another core's run that straddles it),
+      // and admitting them now or at the next epoch must not depend on that —
+      // at the end of a run it decides "dropped" against "in flight". The
+      // limit is the one taskBacklogs uses once every worker is there.
+      const limit = Math.min(now, this.epochEndCycles - 1);
+      for (let i = 0; i < this.tasks.length; i++) this.tasks[i]!.input.admitEarly(limit, this, this.boundOf);
       return STEP_DONE;
     }
 
