@@ -279,7 +279,7 @@ export class NicActor implements Actor {
     this.lines = shared.lines;
     this.owned = new Uint8Array(spec.rxQueues);
     for (const q of nic.queues) this.owned[q] = 1;
-    this.stats = new ActorStats(plan, flowCount);
+    this.stats = new ActorStats(plan, flowCount, 'nic');
     this.pool = shared.pool;
     this.warmupCycles = scenario.warmupCycles;
     this.lineDropId = plan.reasons.indexOf('nic_line_rate');

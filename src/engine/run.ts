@@ -290,9 +290,10 @@ export function buildRecord(
   // Add up per-actor counters in actor-id order, whatever worker ran them.
   const actors = results.flatMap((r) => r.actors).sort((a, b) => a.actorId - b.actorId);
   const R = plan.reasons.length;
+  // An actor's array may be shorter (empty per-flow counters, see FlowCounters).
   const sum = (get: (a: (typeof actors)[number]) => Float64Array, len: number) => {
     const out = new Float64Array(len);
-    for (const a of actors) { const v = get(a); for (let i = 0; i < len; i++) out[i] += v[i]!; }
+    for (const a of actors) { const v = get(a); const n = Math.min(len, v.length); for (let i = 0; i < n; i++) out[i] += v[i]!; }
     return out;
   };
   const M = plan.modules.length;
@@ -351,7 +352,7 @@ export function buildRecord(
   const generated = sum((a) => a.stats.generated, P);
   const generatedInWindow = sum((a) => a.stats.generatedInWindow, P);
   const generatedBytes = sum((a) => a.stats.generatedBytes, P);
-  const flowLen = actors[0]?.stats.flowDelivered.length ?? 0;
+  const flowLen = totalFlows;
   const flowDelivered = sum((a) => a.stats.flowDelivered, flowLen);
   const flowGenerated = sum((a) => a.stats.flowGenerated, flowLen);
   const flowDropped = sum((a) => a.stats.flowDropped, flowLen);

@@ -9,6 +9,18 @@ import type { Plan } from '../graph/plan.js';
 /** Log2 buckets of batch sizes 1..1024. */
 export const BATCH_BUCKETS = 11;
 
+/**
+ * Which per-flow counters an actor keeps (the others are empty arrays, so an
+ * actor that cannot touch them neither allocates nor sends back flowCount
+ * zeros: a preset has dozens of cores, most of them idle, and a run may have
+ * 100 K flows). Every per-flow update is bounds-checked against the array's
+ * length, as NO_FLOW (pcap) frames already are.
+ *  - 'nic':  generated and (line-rate) dropped;
+ *  - 'core': delivered and dropped (a core with tasks);
+ *  - 'none': a core without tasks.
+ */
+export type FlowCounters = 'nic' | 'core' | 'none';
+
 export interface WindowSpec {
   warmupCycles: number;
   endCycles: number;
@@ -41,7 +53,7 @@ export class ActorStats {
   /** Delivered packets/bytes per TX port (index = port) and per sink (index = ports + module id). */
   readonly deliveredPackets: Float64Array;
   readonly deliveredBytes: Float64Array;
-  /** Per flow (global flow id): packets generated, delivered, dropped (all time). */
+  /** Per flow (global flow id): packets generated, delivered, dropped (all time); empty where the actor's role cannot count them (FlowCounters). */
   readonly flowGenerated: Float64Array;
   readonly flowDelivered: Float64Array;
   readonly flowDropped: Float64Array;
@@ -60,7 +72,7 @@ export class ActorStats {
   /** Per sink module (by module id; null for other modules): latency of what it absorbed in the window. */
   readonly sinkLatency: (LatencyHistogram | null)[];
 
-  constructor(plan: Plan, flowCount: number) {
+  constructor(plan: Plan, flowCount: number, flowCounters: FlowCounters) {
     const r = plan.reasons.length;
     const m = plan.modules.length;
     this.dropsByReason = new Float64Array(r);
@@ -85,9 +97,9 @@ export class ActorStats {
     this.inputDrops = new Float64Array(plan.inputs.length);
     this.deliveredPackets = new Float64Array(plan.ports.length + m);
     this.deliveredBytes = new Float64Array(plan.ports.length + m);
-    this.flowGenerated = new Float64Array(flowCount);
-    this.flowDelivered = new Float64Array(flowCount);
-    this.flowDropped = new Float64Array(flowCount);
+    this.flowGenerated = new Float64Array(flowCounters === 'nic' ? flowCount : 0);
+    this.flowDelivered = new Float64Array(flowCounters === 'core' ? flowCount : 0);
+    this.flowDropped = new Float64Array(flowCounters === 'none' ? 0 : flowCount);
     this.generated = new Float64Array(plan.ports.length);
     this.generatedInWindow = new Float64Array(plan.ports.length);
     this.generatedBytes = new Float64Array(plan.ports.length);
