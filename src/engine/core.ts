@@ -1170,7 +1170,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     if (t >= this.warmupCycles && t < this.endCycles) {
       st.windowDelivered++;
       st.windowDeliveredBytes += frameBytes;
-      st.latency.record(t - pool.ingressCycles[h]!);
+      st.latency!.record(t - pool.ingressCycles[h]!); // a core with tasks has one (ActorStats)
       if (sinkIndex >= this.portCount) st.sinkLatency[sinkIndex - this.portCount]!.record(t - pool.ingressCycles[h]!);
     }
     const f = pool.flowId[h]!;

@@ -359,7 +359,7 @@ export function buildRecord(
   const latency = new LatencyHistogram({ significantDigits: 3 });
   let delivered = 0, dropped = 0, windowDelivered = 0, windowBytes = 0;
   for (const a of actors) {
-    latency.merge(LatencyHistogram.fromJSON(a.stats.latency));
+    if (a.stats.latency !== null) latency.merge(LatencyHistogram.fromJSON(a.stats.latency));
     delivered += a.stats.delivered;
     dropped += a.stats.dropped;
     windowDelivered += a.stats.windowDelivered;

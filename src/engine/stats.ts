@@ -16,7 +16,8 @@ export const BATCH_BUCKETS = 11;
  * 100 K flows). Every per-flow update is bounds-checked against the array's
  * length, as NO_FLOW (pcap) frames already are.
  *  - 'nic':  generated and (line-rate) dropped;
- *  - 'core': delivered and dropped (a core with tasks);
+ *  - 'core': delivered and dropped (a core with tasks), and the only role
+ *            with latency histograms;
  *  - 'none': a core without tasks.
  */
 export type FlowCounters = 'nic' | 'core' | 'none';
@@ -68,8 +69,9 @@ export class ActorStats {
   /** Deliveries whose delivery time falls in the measurement window. */
   windowDelivered = 0;
   windowDeliveredBytes = 0;
-  readonly latency: LatencyHistogram;
-  /** Per sink module (by module id; null for other modules): latency of what it absorbed in the window. */
+  /** Latency of what this actor delivered in the window; null where nothing is delivered (NICs, idle cores: a histogram is 156 KiB). */
+  readonly latency: LatencyHistogram | null;
+  /** Per sink module (by module id; null for other modules, and all null but on a core with tasks): latency of what it absorbed in the window. */
   readonly sinkLatency: (LatencyHistogram | null)[];
 
   constructor(plan: Plan, flowCount: number, flowCounters: FlowCounters) {
@@ -103,8 +105,9 @@ export class ActorStats {
     this.generated = new Float64Array(plan.ports.length);
     this.generatedInWindow = new Float64Array(plan.ports.length);
     this.generatedBytes = new Float64Array(plan.ports.length);
-    this.latency = new LatencyHistogram({ significantDigits: 3 });
-    this.sinkLatency = plan.modules.map((mp) => (mp.kind === 'sink' ? new LatencyHistogram({ significantDigits: 3 }) : null));
+    const delivers = flowCounters === 'core';
+    this.latency = delivers ? new LatencyHistogram({ significantDigits: 3 }) : null;
+    this.sinkLatency = plan.modules.map((mp) => (delivers && mp.kind === 'sink' ? new LatencyHistogram({ significantDigits: 3 }) : null));
   }
 }
 
@@ -117,7 +120,8 @@ export interface ActorStatsSnapshot {
   taskSyscalls: Float64Array; taskSyscallCycles: Float64Array; taskCopyCycles: Float64Array; taskTimeouts: Float64Array; taskBatchHist: Float64Array; deliveredPackets: Float64Array; deliveredBytes: Float64Array;
   flowGenerated: Float64Array; flowDelivered: Float64Array; flowDropped: Float64Array; generated: Float64Array; generatedInWindow: Float64Array; generatedBytes: Float64Array;
   busyCycles: number; stallCycles: number; delivered: number; dropped: number; windowDelivered: number; windowDeliveredBytes: number;
-  latency: ReturnType<LatencyHistogram['toJSON']>;
+  /** null when nothing was recorded. */
+  latency: ReturnType<LatencyHistogram['toJSON']> | null;
   sinkLatency: (ReturnType<LatencyHistogram['toJSON']> | null)[];
 }
 
@@ -130,7 +134,7 @@ export function snapshotStats(s: ActorStats): ActorStatsSnapshot {
     taskSyscalls: s.taskSyscalls, taskSyscallCycles: s.taskSyscallCycles, taskCopyCycles: s.taskCopyCycles, taskTimeouts: s.taskTimeouts, taskBatchHist: s.taskBatchHist, deliveredPackets: s.deliveredPackets, deliveredBytes: s.deliveredBytes,
     flowGenerated: s.flowGenerated, flowDelivered: s.flowDelivered, flowDropped: s.flowDropped, generated: s.generated, generatedInWindow: s.generatedInWindow, generatedBytes: s.generatedBytes,
     busyCycles: s.busyCycles, stallCycles: s.stallCycles, delivered: s.delivered, dropped: s.dropped,
-    windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency.toJSON(),
+    windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency === null || s.latency.count === 0 ? null : s.latency.toJSON(),
     sinkLatency: s.sinkLatency.map((h) => (h === null || h.count === 0 ? null : h.toJSON())),
   };
 }
