@@ -426,7 +426,7 @@ export function buildRecord(
       generated: generated[p.id]!,
       generatedBytes: generatedBytes[p.id]!,
       lineRateDrops: plan.nics.filter((n) => n.port === p.id)
-        .reduce((acc, n) => acc + actors.filter((a) => a.actorId === n.actor).reduce((x, a) => x + a.stats.dropsByReason[lineReason]!, 0), 0),
+        .reduce((acc, n) => acc + actors.filter((a) => a.actorId === n.actor).reduce((x, a) => x + (a.stats.dropsByReason[lineReason] ?? 0), 0), 0), // empty when all zero (snapshotStats)
       rxRingDrops: plan.inputs.filter((i) => i.kind === 'rx' && i.ref === p.id).reduce((acc, i) => acc + inputDrops[i.id]!, 0),
       txPackets: deliveredPackets[p.id]!,
       txBytes: deliveredBytes[p.id]!,

@@ -125,16 +125,30 @@ export interface ActorStatsSnapshot {
   sinkLatency: (ReturnType<LatencyHistogram['toJSON']> | null)[];
 }
 
+/** Sent in place of an all-zero array (one instance: the structured clone sends it once). */
+const EMPTY = new Float64Array(0);
+
+/** COLD: `a`, or EMPTY when every element is 0 (idle cores: dozens of them on a big preset, each with ~30 arrays). */
+function z(a: Float64Array): Float64Array {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return a;
+  return EMPTY;
+}
+
+/**
+ * COLD: what goes back to the main thread. An all-zero array is sent empty,
+ * and sinkLatency empty when no sink recorded anything: readers treat a
+ * missing element as 0 / null (buildRecord's sums stop at an array's length).
+ */
 export function snapshotStats(s: ActorStats): ActorStatsSnapshot {
   return {
-    dropsByReason: s.dropsByReason, moduleDrops: s.moduleDrops, modulePackets: s.modulePackets, moduleBatches: s.moduleBatches,
-    moduleCycles: s.moduleCycles, taskPackets: s.taskPackets, taskBatches: s.taskBatches, taskCycles: s.taskCycles,
-    taskStallCycles: s.taskStallCycles, inputDrops: s.inputDrops,
-    taskWaitCycles: s.taskWaitCycles, taskSwitches: s.taskSwitches, taskSwitchCycles: s.taskSwitchCycles, taskPreemptions: s.taskPreemptions,
-    taskSyscalls: s.taskSyscalls, taskSyscallCycles: s.taskSyscallCycles, taskCopyCycles: s.taskCopyCycles, taskTimeouts: s.taskTimeouts, taskBatchHist: s.taskBatchHist, deliveredPackets: s.deliveredPackets, deliveredBytes: s.deliveredBytes,
-    flowGenerated: s.flowGenerated, flowDelivered: s.flowDelivered, flowDropped: s.flowDropped, generated: s.generated, generatedInWindow: s.generatedInWindow, generatedBytes: s.generatedBytes,
+    dropsByReason: z(s.dropsByReason), moduleDrops: z(s.moduleDrops), modulePackets: z(s.modulePackets), moduleBatches: z(s.moduleBatches),
+    moduleCycles: z(s.moduleCycles), taskPackets: z(s.taskPackets), taskBatches: z(s.taskBatches), taskCycles: z(s.taskCycles),
+    taskStallCycles: z(s.taskStallCycles), inputDrops: z(s.inputDrops),
+    taskWaitCycles: z(s.taskWaitCycles), taskSwitches: z(s.taskSwitches), taskSwitchCycles: z(s.taskSwitchCycles), taskPreemptions: z(s.taskPreemptions),
+    taskSyscalls: z(s.taskSyscalls), taskSyscallCycles: z(s.taskSyscallCycles), taskCopyCycles: z(s.taskCopyCycles), taskTimeouts: z(s.taskTimeouts), taskBatchHist: z(s.taskBatchHist), deliveredPackets: z(s.deliveredPackets), deliveredBytes: z(s.deliveredBytes),
+    flowGenerated: z(s.flowGenerated), flowDelivered: z(s.flowDelivered), flowDropped: z(s.flowDropped), generated: z(s.generated), generatedInWindow: z(s.generatedInWindow), generatedBytes: z(s.generatedBytes),
     busyCycles: s.busyCycles, stallCycles: s.stallCycles, delivered: s.delivered, dropped: s.dropped,
     windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency === null || s.latency.count === 0 ? null : s.latency.toJSON(),
-    sinkLatency: s.sinkLatency.map((h) => (h === null || h.count === 0 ? null : h.toJSON())),
+    sinkLatency: s.sinkLatency.some((h) => h !== null && h.count > 0) ? s.sinkLatency.map((h) => (h === null || h.count === 0 ? null : h.toJSON())) : [],
   };
 }
