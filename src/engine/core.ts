@@ -233,7 +233,11 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.coreId = coreId;
     this.actorId = coreId;
     this.pool = shared.pool;
-    this.stats = new ActorStats(plan, flowCount);
+    // A core without tasks touches no memory and no packet: no hierarchy to
+    // build and no per-flow counters (a preset has dozens of cores; most
+    // scenarios use a few).
+    const busy = plan.tasks.some((t) => t.core === coreId);
+    this.stats = new ActorStats(plan, flowCount, busy ? 'core' : 'none');
     this.reasonCount = plan.reasons.length;
     this.gateOverflowId = plan.reasons.indexOf('gate_overflow');
     this.deadendId = plan.reasons.indexOf('deadend');
@@ -246,9 +250,6 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
 
     // The hardware model: this core's caches and its view of packet lines.
     const preset = scenario.machine.preset;
-    // A core without tasks touches no memory: no hierarchy to build (a preset
-    // has dozens of cores; most scenarios use a few).
-    const busy = plan.tasks.some((t) => t.core === coreId);
     if (preset !== null && shared.lines !== null && busy) {
       const socket = socketOfCore(preset, coreId);
       let sharers = 0;
@@ -1175,7 +1176,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     if (t >= this.warmupCycles && t < this.endCycles) {
       st.windowDelivered++;
       st.windowDeliveredBytes += frameBytes;
-      st.latency.record(t - pool.ingressCycles[h]!);
+      st.latency!.record(t - pool.ingressCycles[h]!); // a core with tasks has one (ActorStats)
       if (sinkIndex >= this.portCount) st.sinkLatency[sinkIndex - this.portCount]!.record(t - pool.ingressCycles[h]!);
     }
     const f = pool.flowId[h]!;

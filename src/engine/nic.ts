@@ -26,6 +26,7 @@ import type { NicPlan, Plan } from '../graph/plan.js';
 import type { GeneratorSpec, PcapSpec, PortSpec, Scenario } from '../scenario/types.js';
 import { ConstantArrivals, PoissonArrivals } from '../traffic/arrivals.js';
 import { makeRandomFlows, type FlowSet } from '../traffic/flows.js';
+import { cachedFlowSet, derivedFromFlows } from '../traffic/flow-cache.js';
 import { readPcapFile, type PcapFile } from '../traffic/pcap.js';
 import { DEFAULT_TOEPLITZ_KEY, rssQueue, toeplitzIpv4 } from '../traffic/rss.js';
 import { SizeSampler, sizeMixFrom } from '../traffic/size-mix.js';
@@ -67,6 +68,18 @@ interface TrafficSource {
   advance(): void;
 }
 
+/** COLD: each flow's Toeplitz hash and RX queue (read-only once made: shared by runs, see flow-cache.ts). */
+function rssOfFlows(flows: FlowSet, rxQueues: number): { queueOfFlow: Uint16Array; hashOfFlow: Uint32Array } {
+  const queueOfFlow = new Uint16Array(flows.count);
+  const hashOfFlow = new Uint32Array(flows.count);
+  for (let f = 0; f < flows.count; f++) {
+    const h = toeplitzIpv4(flows.srcIp[f]!, flows.dstIp[f]!, flows.srcPort[f]!, flows.dstPort[f]!, DEFAULT_TOEPLITZ_KEY);
+    hashOfFlow[f] = h;
+    queueOfFlow[f] = rssQueue(h, rxQueues);
+  }
+  return { queueOfFlow, hashOfFlow };
+}
+
 class GeneratorSource implements TrafficSource {
   private i = 0;
   private arrival: number;
@@ -96,13 +109,9 @@ class GeneratorSource implements TrafficSource {
     this.poisson = spec.arrivals === 'poisson' ? new PoissonArrivals(gap, prng.fork(3)) : null;
     this.arrival = spec.startCycles + (this.poisson ? this.poisson.nextGapCycles() : 0);
     this.frameBytes = this.sizes.next();
-    this.queueOfFlow = new Uint16Array(flows.count);
-    this.hashOfFlow = new Uint32Array(flows.count);
-    for (let f = 0; f < flows.count; f++) {
-      const h = toeplitzIpv4(flows.srcIp[f]!, flows.dstIp[f]!, flows.srcPort[f]!, flows.dstPort[f]!, DEFAULT_TOEPLITZ_KEY);
-      this.hashOfFlow[f] = h;
-      this.queueOfFlow[f] = rssQueue(h, port.rxQueues);
-    }
+    const rss = derivedFromFlows(flows, `rss ${port.rxQueues}`, () => rssOfFlows(flows, port.rxQueues));
+    this.queueOfFlow = rss.queueOfFlow;
+    this.hashOfFlow = rss.hashOfFlow;
     this.startCycles = spec.startCycles;
   }
   private readonly startCycles: number;
@@ -279,7 +288,7 @@ export class NicActor implements Actor {
     this.lines = shared.lines;
     this.owned = new Uint8Array(spec.rxQueues);
     for (const q of nic.queues) this.owned[q] = 1;
-    this.stats = new ActorStats(plan, flowCount);
+    this.stats = new ActorStats(plan, flowCount, 'nic');
     this.pool = shared.pool;
     this.warmupCycles = scenario.warmupCycles;
     this.lineDropId = plan.reasons.indexOf('nic_line_rate');
@@ -317,9 +326,13 @@ export class NicActor implements Actor {
   static flowsFor(spec: PortSpec, seed: number, portIndex: number): FlowSet | null {
     const t = spec.traffic;
     if (t === null || t.kind !== 'generator') return null;
-    const opts: Parameters<typeof makeRandomFlows>[2] = { proto: t.proto, srcNet: [...t.srcNet], dstNet: [...t.dstNet] };
-    if (t.dstHosts !== null) opts.dstHosts = t.dstHosts;
-    return makeRandomFlows(t.flows, new Prng(seed).fork(1000 + portIndex).fork(1), opts);
+    // The key names every input of the draw (see traffic/flow-cache.ts).
+    const key = JSON.stringify([seed, portIndex, t.flows, t.proto, t.srcNet, t.dstNet, t.dstHosts]);
+    return cachedFlowSet(key, () => {
+      const opts: Parameters<typeof makeRandomFlows>[2] = { proto: t.proto, srcNet: [...t.srcNet], dstNet: [...t.dstNet] };
+      if (t.dstHosts !== null) opts.dstHosts = t.dstHosts;
+      return makeRandomFlows(t.flows, new Prng(seed).fork(1000 + portIndex).fork(1), opts);
+    });
   }
 
   clockCycles(): number {

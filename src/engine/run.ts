@@ -290,9 +290,10 @@ export function buildRecord(
   // Add up per-actor counters in actor-id order, whatever worker ran them.
   const actors = results.flatMap((r) => r.actors).sort((a, b) => a.actorId - b.actorId);
   const R = plan.reasons.length;
+  // An actor's array may be shorter (empty per-flow counters, see FlowCounters).
   const sum = (get: (a: (typeof actors)[number]) => Float64Array, len: number) => {
     const out = new Float64Array(len);
-    for (const a of actors) { const v = get(a); for (let i = 0; i < len; i++) out[i] += v[i]!; }
+    for (const a of actors) { const v = get(a); const n = Math.min(len, v.length); for (let i = 0; i < n; i++) out[i] += v[i]!; }
     return out;
   };
   const M = plan.modules.length;
@@ -351,14 +352,14 @@ export function buildRecord(
   const generated = sum((a) => a.stats.generated, P);
   const generatedInWindow = sum((a) => a.stats.generatedInWindow, P);
   const generatedBytes = sum((a) => a.stats.generatedBytes, P);
-  const flowLen = actors[0]?.stats.flowDelivered.length ?? 0;
+  const flowLen = totalFlows;
   const flowDelivered = sum((a) => a.stats.flowDelivered, flowLen);
   const flowGenerated = sum((a) => a.stats.flowGenerated, flowLen);
   const flowDropped = sum((a) => a.stats.flowDropped, flowLen);
   const latency = new LatencyHistogram({ significantDigits: 3 });
   let delivered = 0, dropped = 0, windowDelivered = 0, windowBytes = 0;
   for (const a of actors) {
-    latency.merge(LatencyHistogram.fromJSON(a.stats.latency));
+    if (a.stats.latency !== null) latency.merge(LatencyHistogram.fromJSON(a.stats.latency));
     delivered += a.stats.delivered;
     dropped += a.stats.dropped;
     windowDelivered += a.stats.windowDelivered;
@@ -425,7 +426,7 @@ export function buildRecord(
       generated: generated[p.id]!,
       generatedBytes: generatedBytes[p.id]!,
       lineRateDrops: plan.nics.filter((n) => n.port === p.id)
-        .reduce((acc, n) => acc + actors.filter((a) => a.actorId === n.actor).reduce((x, a) => x + a.stats.dropsByReason[lineReason]!, 0), 0),
+        .reduce((acc, n) => acc + actors.filter((a) => a.actorId === n.actor).reduce((x, a) => x + (a.stats.dropsByReason[lineReason] ?? 0), 0), 0), // empty when all zero (snapshotStats)
       rxRingDrops: plan.inputs.filter((i) => i.kind === 'rx' && i.ref === p.id).reduce((acc, i) => acc + inputDrops[i.id]!, 0),
       txPackets: deliveredPackets[p.id]!,
       txBytes: deliveredBytes[p.id]!,

@@ -9,6 +9,19 @@ import type { Plan } from '../graph/plan.js';
 /** Log2 buckets of batch sizes 1..1024. */
 export const BATCH_BUCKETS = 11;
 
+/**
+ * Which per-flow counters an actor keeps (the others are empty arrays, so an
+ * actor that cannot touch them neither allocates nor sends back flowCount
+ * zeros: a preset has dozens of cores, most of them idle, and a run may have
+ * 100 K flows). Every per-flow update is bounds-checked against the array's
+ * length, as NO_FLOW (pcap) frames already are.
+ *  - 'nic':  generated and (line-rate) dropped;
+ *  - 'core': delivered and dropped (a core with tasks), and the only role
+ *            with latency histograms;
+ *  - 'none': a core without tasks.
+ */
+export type FlowCounters = 'nic' | 'core' | 'none';
+
 export interface WindowSpec {
   warmupCycles: number;
   endCycles: number;
@@ -41,7 +54,7 @@ export class ActorStats {
   /** Delivered packets/bytes per TX port (index = port) and per sink (index = ports + module id). */
   readonly deliveredPackets: Float64Array;
   readonly deliveredBytes: Float64Array;
-  /** Per flow (global flow id): packets generated, delivered, dropped (all time). */
+  /** Per flow (global flow id): packets generated, delivered, dropped (all time); empty where the actor's role cannot count them (FlowCounters). */
   readonly flowGenerated: Float64Array;
   readonly flowDelivered: Float64Array;
   readonly flowDropped: Float64Array;
@@ -56,11 +69,12 @@ export class ActorStats {
   /** Deliveries whose delivery time falls in the measurement window. */
   windowDelivered = 0;
   windowDeliveredBytes = 0;
-  readonly latency: LatencyHistogram;
-  /** Per sink module (by module id; null for other modules): latency of what it absorbed in the window. */
+  /** Latency of what this actor delivered in the window; null where nothing is delivered (NICs, idle cores: a histogram is 156 KiB). */
+  readonly latency: LatencyHistogram | null;
+  /** Per sink module (by module id; null for other modules, and all null but on a core with tasks): latency of what it absorbed in the window. */
   readonly sinkLatency: (LatencyHistogram | null)[];
 
-  constructor(plan: Plan, flowCount: number) {
+  constructor(plan: Plan, flowCount: number, flowCounters: FlowCounters) {
     const r = plan.reasons.length;
     const m = plan.modules.length;
     this.dropsByReason = new Float64Array(r);
@@ -85,14 +99,15 @@ export class ActorStats {
     this.inputDrops = new Float64Array(plan.inputs.length);
     this.deliveredPackets = new Float64Array(plan.ports.length + m);
     this.deliveredBytes = new Float64Array(plan.ports.length + m);
-    this.flowGenerated = new Float64Array(flowCount);
-    this.flowDelivered = new Float64Array(flowCount);
-    this.flowDropped = new Float64Array(flowCount);
+    this.flowGenerated = new Float64Array(flowCounters === 'nic' ? flowCount : 0);
+    this.flowDelivered = new Float64Array(flowCounters === 'core' ? flowCount : 0);
+    this.flowDropped = new Float64Array(flowCounters === 'none' ? 0 : flowCount);
     this.generated = new Float64Array(plan.ports.length);
     this.generatedInWindow = new Float64Array(plan.ports.length);
     this.generatedBytes = new Float64Array(plan.ports.length);
-    this.latency = new LatencyHistogram({ significantDigits: 3 });
-    this.sinkLatency = plan.modules.map((mp) => (mp.kind === 'sink' ? new LatencyHistogram({ significantDigits: 3 }) : null));
+    const delivers = flowCounters === 'core';
+    this.latency = delivers ? new LatencyHistogram({ significantDigits: 3 }) : null;
+    this.sinkLatency = plan.modules.map((mp) => (delivers && mp.kind === 'sink' ? new LatencyHistogram({ significantDigits: 3 }) : null));
   }
 }
 
@@ -105,20 +120,35 @@ export interface ActorStatsSnapshot {
   taskSyscalls: Float64Array; taskSyscallCycles: Float64Array; taskCopyCycles: Float64Array; taskTimeouts: Float64Array; taskBatchHist: Float64Array; deliveredPackets: Float64Array; deliveredBytes: Float64Array;
   flowGenerated: Float64Array; flowDelivered: Float64Array; flowDropped: Float64Array; generated: Float64Array; generatedInWindow: Float64Array; generatedBytes: Float64Array;
   busyCycles: number; stallCycles: number; delivered: number; dropped: number; windowDelivered: number; windowDeliveredBytes: number;
-  latency: ReturnType<LatencyHistogram['toJSON']>;
+  /** null when nothing was recorded. */
+  latency: ReturnType<LatencyHistogram['toJSON']> | null;
   sinkLatency: (ReturnType<LatencyHistogram['toJSON']> | null)[];
 }
 
+/** Sent in place of an all-zero array (one instance: the structured clone sends it once). */
+const EMPTY = new Float64Array(0);
+
+/** COLD: `a`, or EMPTY when every element is 0 (idle cores: dozens of them on a big preset, each with ~30 arrays). */
+function z(a: Float64Array): Float64Array {
+  for (let i = 0; i < a.length; i++) if (a[i] !== 0) return a;
+  return EMPTY;
+}
+
+/**
+ * COLD: what goes back to the main thread. An all-zero array is sent empty,
+ * and sinkLatency empty when no sink recorded anything: readers treat a
+ * missing element as 0 / null (buildRecord's sums stop at an array's length).
+ */
 export function snapshotStats(s: ActorStats): ActorStatsSnapshot {
   return {
-    dropsByReason: s.dropsByReason, moduleDrops: s.moduleDrops, modulePackets: s.modulePackets, moduleBatches: s.moduleBatches,
-    moduleCycles: s.moduleCycles, taskPackets: s.taskPackets, taskBatches: s.taskBatches, taskCycles: s.taskCycles,
-    taskStallCycles: s.taskStallCycles, inputDrops: s.inputDrops,
-    taskWaitCycles: s.taskWaitCycles, taskSwitches: s.taskSwitches, taskSwitchCycles: s.taskSwitchCycles, taskPreemptions: s.taskPreemptions,
-    taskSyscalls: s.taskSyscalls, taskSyscallCycles: s.taskSyscallCycles, taskCopyCycles: s.taskCopyCycles, taskTimeouts: s.taskTimeouts, taskBatchHist: s.taskBatchHist, deliveredPackets: s.deliveredPackets, deliveredBytes: s.deliveredBytes,
-    flowGenerated: s.flowGenerated, flowDelivered: s.flowDelivered, flowDropped: s.flowDropped, generated: s.generated, generatedInWindow: s.generatedInWindow, generatedBytes: s.generatedBytes,
+    dropsByReason: z(s.dropsByReason), moduleDrops: z(s.moduleDrops), modulePackets: z(s.modulePackets), moduleBatches: z(s.moduleBatches),
+    moduleCycles: z(s.moduleCycles), taskPackets: z(s.taskPackets), taskBatches: z(s.taskBatches), taskCycles: z(s.taskCycles),
+    taskStallCycles: z(s.taskStallCycles), inputDrops: z(s.inputDrops),
+    taskWaitCycles: z(s.taskWaitCycles), taskSwitches: z(s.taskSwitches), taskSwitchCycles: z(s.taskSwitchCycles), taskPreemptions: z(s.taskPreemptions),
+    taskSyscalls: z(s.taskSyscalls), taskSyscallCycles: z(s.taskSyscallCycles), taskCopyCycles: z(s.taskCopyCycles), taskTimeouts: z(s.taskTimeouts), taskBatchHist: z(s.taskBatchHist), deliveredPackets: z(s.deliveredPackets), deliveredBytes: z(s.deliveredBytes),
+    flowGenerated: z(s.flowGenerated), flowDelivered: z(s.flowDelivered), flowDropped: z(s.flowDropped), generated: z(s.generated), generatedInWindow: z(s.generatedInWindow), generatedBytes: z(s.generatedBytes),
     busyCycles: s.busyCycles, stallCycles: s.stallCycles, delivered: s.delivered, dropped: s.dropped,
-    windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency.toJSON(),
-    sinkLatency: s.sinkLatency.map((h) => (h === null || h.count === 0 ? null : h.toJSON())),
+    windowDelivered: s.windowDelivered, windowDeliveredBytes: s.windowDeliveredBytes, latency: s.latency === null || s.latency.count === 0 ? null : s.latency.toJSON(),
+    sinkLatency: s.sinkLatency.some((h) => h !== null && h.count > 0) ? s.sinkLatency.map((h) => (h === null || h.count === 0 ? null : h.toJSON())) : [],
   };
 }

@@ -15,6 +15,7 @@ import { ETHERTYPE_IPV4, IPV4_FLAG_DF, TCP_ACK } from '../packet/header-consts.j
 import { setL4ChecksumIpv4, writeEthernet, writeIpv4Header, writeTcpHeader, writeUdpHeader } from '../packet/header-write.js';
 import type { PacketPool } from '../packet/pool.js';
 import { PROTO_TCP, type FlowSet } from './flows.js';
+import { derivedFromFlows } from './flow-cache.js';
 
 /** Bytes of a header template: Ethernet 14 + IPv4 20 + TCP 20 (UDP 8), rounded up to whole words. */
 export const TEMPLATE_BYTES = 56;
@@ -25,6 +26,25 @@ const FCS_BYTES = 4;
 export const GENERATOR_MAC = 0x02_00_00_00_00_01;
 export const DUT_MAC = 0x02_00_00_00_00_02;
 
+/** COLD: header templates of every flow, and the sum of each IPv4 header without its per-frame fields. */
+function makeTemplates(flows: FlowSet): { tmpl: Uint8Array; ipSum: Uint32Array } {
+  const n = flows.count;
+  const t = new Uint8Array(n * TEMPLATE_BYTES);
+  const ipSum = new Uint32Array(n);
+  for (let f = 0; f < n; f++) {
+    const off = f * TEMPLATE_BYTES;
+    writeEthernet(t, off, DUT_MAC, GENERATOR_MAC, ETHERTYPE_IPV4);
+    writeIpv4Header(t, off + 14, 0, 0, 0, IPV4_FLAG_DF, 64, flows.proto[f]!, flows.srcIp[f]!, flows.dstIp[f]!);
+    // Sum of the header with total length, id and checksum 0: each frame adds its own.
+    t[off + 24] = 0;
+    t[off + 25] = 0;
+    ipSum[f] = sum16(t, off + 14, 20, 0);
+    if (flows.proto[f] === PROTO_TCP) writeTcpHeader(t, off + 34, flows.srcPort[f]!, flows.dstPort[f]!, 0, 0, TCP_ACK, 65535);
+    else writeUdpHeader(t, off + 34, flows.srcPort[f]!, flows.dstPort[f]!, 0);
+  }
+  return { tmpl: t, ipSum };
+}
+
 export class FrameWriter {
   private readonly tmpl: Uint8Array;
   private readonly tmplWords: Uint32Array;
@@ -32,25 +52,17 @@ export class FrameWriter {
   private readonly proto: Uint8Array;
   private readonly words: Uint32Array;
 
-  /** COLD: templates for every flow of `flows`; frames are written into `pool`. */
+  /**
+   * COLD: templates for every flow of `flows` (made once per flow set and
+   * shared, read-only, by later writers: see flow-cache.ts); frames are
+   * written into `pool`.
+   */
   constructor(flows: FlowSet, private readonly pool: PacketPool) {
-    const n = flows.count;
-    this.tmpl = new Uint8Array(n * TEMPLATE_BYTES);
+    const t = derivedFromFlows(flows, 'frame templates', () => makeTemplates(flows));
+    this.tmpl = t.tmpl;
     this.tmplWords = new Uint32Array(this.tmpl.buffer);
-    this.ipSum = new Uint32Array(n);
+    this.ipSum = t.ipSum;
     this.proto = flows.proto;
-    const t = this.tmpl;
-    for (let f = 0; f < n; f++) {
-      const off = f * TEMPLATE_BYTES;
-      writeEthernet(t, off, DUT_MAC, GENERATOR_MAC, ETHERTYPE_IPV4);
-      writeIpv4Header(t, off + 14, 0, 0, 0, IPV4_FLAG_DF, 64, flows.proto[f]!, flows.srcIp[f]!, flows.dstIp[f]!);
-      // Sum of the header with total length, id and checksum 0: each frame adds its own.
-      t[off + 24] = 0;
-      t[off + 25] = 0;
-      this.ipSum[f] = sum16(t, off + 14, 20, 0);
-      if (flows.proto[f] === PROTO_TCP) writeTcpHeader(t, off + 34, flows.srcPort[f]!, flows.dstPort[f]!, 0, 0, TCP_ACK, 65535);
-      else writeUdpHeader(t, off + 34, flows.srcPort[f]!, flows.dstPort[f]!, 0);
-    }
     const bytes = pool.bytes;
     this.words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
   }
