@@ -349,4 +349,17 @@ describe('the real launcher (bin/emu.js)', () => {
     expect(rec.schema).toBe('emu.result/1');
     expect(rec.totals.conserved).toBe(true);
   });
+
+  it('a reader that goes away (emu ... | head -1) ends it quietly, with no stack trace', async () => {
+    const { spawn } = await import('node:child_process');
+    const launcher = join(root, 'bin', 'emu.js');
+    // A long output (an experiment document, megabytes), whose reader closes after the first chunk.
+    const child = spawn(process.execPath, [launcher, 'scenario', 'rtc-vs-pl', '--frames', '64', '--window', '10us', '--warmup', '5us', '--threads', '1', '--json', '-q'], { cwd: root });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(err).not.toMatch(/EPIPE|Error|at /);
+    expect(code).toBe(0);
+  });
 });
