@@ -39,15 +39,26 @@
  * megaflow classifier, which is tuple space search.
  *
  * Simulated memory: three regions (tuples, slots, rules) at the bases set by
- * the NF; `classify` declares every record it reads, and counts what it did
- * (lastTuples, lastSlots, lastRules) for the NF to charge compute.
+ * the NF (setBases); `classify` declares every record it reads, and counts
+ * what it did (lastTuples, lastSlots, lastRules) for the NF to charge compute.
+ *
+ * Host-side memo (trace-memo.ts): the rules never change after construction,
+ * so a lookup is a pure function of the 5-tuple — both its answer and the
+ * records it reads. Unless built with `memo: false`, the classifier keeps
+ * both per 5-tuple and, for a tuple seen before, declares the same reads in
+ * the same order without searching again: the memory model and the counts
+ * see exactly what a search would have done (the engine's records are
+ * identical either way; test/nf/acl.test.ts checks call for call).
  */
 import { ACL_PROTO_ANY, aclPrefixMask, type AclRule } from './acl-rules.js';
 import type { MemoryModel } from './nf.js';
+import { TraceMemo } from './trace-memo.js';
 
 /** Tuple record: srcMask, dstMask, slotBase, slotMask, minPriority (20 bytes), padded to 32. */
 export const ACL_TUPLE_BYTES = 32;
 const TUPLE_READ_BYTES = 20;
+/** Longest search a memo entry keeps: beyond this (huge tuple sets) the search runs each time. */
+const MEMO_MAX_TRACE = 1024;
 /** Slot: srcKey, dstKey, run start, run end (4 x u32). */
 export const ACL_SLOT_BYTES = 16;
 /** Rule: priority u32, four port bounds u16, proto u16, action u8, pad. */
@@ -77,10 +88,12 @@ export class AclClassifier {
   readonly slotCount: number;
   /** 1 where rule i (original order) denies. */
   readonly denies: Uint8Array;
-  /** Simulated base addresses of the three tables (set by the NF; 0 until then). */
-  tuplesBase = 0;
-  slotsBase = 0;
-  rulesBase = 0;
+  /** Simulated base addresses of the three tables (setBases; 0 until then). */
+  private tuplesAt = 0;
+  private slotsAt = 0;
+  private rulesAt = 0;
+  /** The host-side memo of searches, or null (options.memo false). */
+  readonly memo: TraceMemo | null;
   /** What the last classify did: tuples probed, slots read, rules read. */
   lastTuples = 0;
   lastSlots = 0;
@@ -102,9 +115,14 @@ export class AclClassifier {
   private readonly rDpHi: Uint16Array;
   private readonly rProto: Uint16Array;
 
-  /** COLD: builds the tables from `rules` in priority order. Throws beyond ACL_MAX_RULES. */
-  constructor(rules: readonly AclRule[]) {
+  /**
+   * COLD: builds the tables from `rules` in priority order. `memo: false`
+   * searches on every classify (the reference the memo is tested against).
+   * Throws beyond ACL_MAX_RULES.
+   */
+  constructor(rules: readonly AclRule[], options: { memo?: boolean } = {}) {
     const n = rules.length;
+    this.memo = options.memo === false ? null : new TraceMemo(MEMO_MAX_TRACE);
     if (n > ACL_MAX_RULES) throw new Error(`ACL: ${n} rules, at most ${ACL_MAX_RULES} supported`);
     this.ruleCount = n;
     this.denies = new Uint8Array(n);
@@ -186,6 +204,19 @@ export class AclClassifier {
     }
   }
 
+  /** COLD: place the three tables at these simulated addresses. */
+  setBases(tuples: number, slots: number, rules: number): void {
+    this.tuplesAt = tuples;
+    this.slotsAt = slots;
+    this.rulesAt = rules;
+    // The memo's traces hold addresses in the old place.
+    this.memo?.clear();
+  }
+
+  get tuplesBase(): number { return this.tuplesAt; }
+  get slotsBase(): number { return this.slotsAt; }
+  get rulesBase(): number { return this.rulesAt; }
+
   get tuplesBytes(): number { return this.tupleCount * ACL_TUPLE_BYTES; }
   get slotsBytes(): number { return this.slotCount * ACL_SLOT_BYTES; }
   get rulesBytes(): number { return this.ruleCount * ACL_RULE_BYTES; }
@@ -196,6 +227,21 @@ export class AclClassifier {
    * record read through `mem` and leaves counts in lastTuples/Slots/Rules.
    */
   classify(src: number, dst: number, srcPort: number, dstPort: number, proto: number, mem: MemoryModel): number {
+    const memo = this.memo;
+    if (memo === null) return this.search(src, dst, srcPort, dstPort, proto, mem);
+    if (memo.find(src, dst, (srcPort << 16) | dstPort, proto) && memo.replay(mem)) {
+      this.lastTuples = memo.n0;
+      this.lastSlots = memo.n1;
+      this.lastRules = memo.n2;
+      return memo.result;
+    }
+    const rule = this.search(src, dst, srcPort, dstPort, proto, memo.recorder(mem));
+    memo.store(rule, this.lastTuples, this.lastSlots, this.lastRules);
+    return rule;
+  }
+
+  /** HOT: the tuple space search itself. */
+  private search(src: number, dst: number, srcPort: number, dstPort: number, proto: number, mem: MemoryModel): number {
     let best = this.ruleCount; // beyond every priority: "no match yet"
     let tuples = 0;
     let slots = 0;
@@ -204,9 +250,9 @@ export class AclClassifier {
     // mem.read (which stores into the memory model) leaves them unchanged, so
     // it would reload them on every iteration.
     const T = this.tupleCount;
-    const tuplesBase = this.tuplesBase;
-    const slotsBase = this.slotsBase;
-    const rulesBase = this.rulesBase;
+    const tuplesBase = this.tuplesAt;
+    const slotsBase = this.slotsAt;
+    const rulesBase = this.rulesAt;
     const tMinPrio = this.tMinPrio;
     const tSrcMask = this.tSrcMask;
     const tDstMask = this.tDstMask;

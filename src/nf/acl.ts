@@ -86,9 +86,11 @@ class Acl implements NfInstance {
     this.cyclesPerSlot = config.cyclesPerSlot;
     this.cyclesPerRule = config.cyclesPerRule;
     const m = env.moduleName;
-    classifier.tuplesBase = env.allocRegion(`${m}.acl-tuples`, classifier.tuplesBytes);
-    classifier.slotsBase = env.allocRegion(`${m}.acl-slots`, classifier.slotsBytes);
-    classifier.rulesBase = env.allocRegion(`${m}.acl-rules`, classifier.rulesBytes);
+    classifier.setBases(
+      env.allocRegion(`${m}.acl-tuples`, classifier.tuplesBytes),
+      env.allocRegion(`${m}.acl-slots`, classifier.slotsBytes),
+      env.allocRegion(`${m}.acl-rules`, classifier.rulesBytes),
+    );
   }
 
   /** HOT */

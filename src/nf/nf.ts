@@ -43,6 +43,17 @@ export const ZERO_COST: NfCost = Object.freeze({ cyclesPerBatch: 0, cyclesPerPac
 export interface MemoryModel {
   read(addr: number, sizeBytes: number): number;
   write(addr: number, sizeBytes: number): number;
+  /** Optional: the model's cache-line size in bytes (a power of two), for readLines. */
+  readonly lineBytes?: number;
+  /**
+   * Optional, with lineBytes: the line accesses `lines[i]` for i in
+   * start..end-1, in order, each followed by `repeats[i]` more reads of the
+   * same line — exactly the effect of the reads whose bytes cover those
+   * lines (a read of bytes a..b touches lines floor(a / lineBytes) ..
+   * floor(b / lineBytes)), done in bulk. The engine charges the stalls; no
+   * return value. For replayed lookups (trace-memo.ts).
+   */
+  readLines?(lines: Float64Array, repeats: Uint16Array, start: number, end: number): void;
 }
 
 /** A memory model that charges nothing: the engine's default until the cache model exists. */

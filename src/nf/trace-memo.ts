@@ -1,0 +1,326 @@
+/**
+ * A host-side memo for pure lookups: the outcome of a lookup over tables that
+ * do not change during a run, together with the exact sequence of memory
+ * reads it declared to the memory model, keyed by the lookup's key.
+ *
+ * Why: an NF such as the ACL classifier does the same work for every packet
+ * of a flow — the same tuples probed, the same slots and rules read, the same
+ * answer. The emulator must still *declare* every one of those reads (the
+ * cache model's state depends on each), but it need not redo the hashing and
+ * comparing that found them. A memo hit replays the recorded reads, in
+ * order, through the memory model, and returns the recorded answer and work
+ * counts. A model with `readLines` (the cache model) gets the trace as the
+ * cache lines the reads touch, consecutive reads of one line merged into a
+ * repeat count, converted once when the trace is stored; any other model
+ * gets the reads themselves, one `read` each. The modelled
+ * results are therefore identical with or without the memo (tested:
+ * test/nf/trace-memo.test.ts, test/nf/acl.test.ts, and the engine's records
+ * with the memo on and off); only host time changes. Nothing here is
+ * modelled hardware: it is a cache in the emulator, not in the emulated NF.
+ *
+ * Use (the owner is a lookup structure):
+ *
+ *   if (memo.find(k0, k1, k2, k3)) { memo.replay(mem); answer = memo.result; ... }
+ *   else { const rec = memo.recorder(mem); answer = search(..., rec); memo.store(answer, n0, n1, n2); }
+ *
+ * The owner promises that the search is a pure function of the key and of
+ * tables that never change while the memo lives (it calls `clear` if they
+ * do). A search that writes is not stored (the recorder notices), nor one
+ * longer than `maxTrace` reads.
+ *
+ * Layout (typed arrays, nothing allocated per lookup):
+ *
+ *   index (direct mapped, `cap` entries)        arena (append-only log), one of:
+ *   keys[e*4 .. e*4+4)   the key (4 u32)        a: Float64Array  address | line
+ *   meta[e*7 ..]  start+1 (0 = empty) ─────────► b: Uint16Array   size    | repeats
+ *                 length, result, n0, n1, n2,
+ *                 form (0 = reads, else the line size of a line trace)
+ *
+ * Sizing: the index starts small and doubles (and is cleared) once more
+ * distinct keys collided in it than it has entries, up to MAX_ENTRIES; the
+ * arena doubles when full, up to MAX_ARENA_READS, and then everything is
+ * cleared and refilled. Worst case (every key new) the memo costs the
+ * recording and one store per lookup.
+ *
+ * HOT: find, replay, recorder, store. No `node:*` imports.
+ */
+import type { MemoryModel } from './nf.js';
+
+const META = 7;
+const M_START = 0; // arena offset + 1; 0 = empty entry
+const M_LEN = 1;
+const M_RESULT = 2;
+const M_N0 = 3;
+const M_N1 = 4;
+const M_N2 = 5;
+const M_FORM = 6; // 0: (address, size) reads; else lineBytes of a (line, repeats) trace
+const INITIAL_ENTRIES = 256;
+const MAX_ENTRIES = 1 << 17;
+const INITIAL_ARENA_READS = 1 << 13;
+/** 40 MiB of trace (10 bytes a read): far beyond the distinct keys one NF instance sees in a run. */
+const MAX_ARENA_READS = 1 << 22;
+/** Largest read size a trace holds (sizes are u16). */
+const MAX_READ_BYTES = 0xffff;
+
+/** HOT: mix of a 4-word key (multiply-xorshift). */
+function keyHash(a: number, b: number, c: number, d: number): number {
+  let x = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 15) ^ b, 0xc2b2ae35);
+  x = Math.imul(x ^ (x >>> 13) ^ c, 0x27d4eb2f);
+  x = Math.imul(x ^ (x >>> 16) ^ d, 0x165667b1);
+  return (x ^ (x >>> 15)) >>> 0;
+}
+
+/**
+ * A MemoryModel that passes every access on to `inner` and writes the reads
+ * down. A write, or a read the trace cannot hold, spoils the trace (n is set
+ * past max): the lookup was not a pure read sequence and is not stored.
+ */
+export class TraceRecorder implements MemoryModel {
+  inner: MemoryModel;
+  readonly addrs: Float64Array;
+  readonly sizes: Uint16Array;
+  readonly max: number;
+  /** Reads recorded; > max = spoilt. */
+  n = 0;
+
+  constructor(max: number, inner: MemoryModel) {
+    this.max = max;
+    this.addrs = new Float64Array(max);
+    this.sizes = new Uint16Array(max);
+    this.inner = inner;
+  }
+
+  /** HOT */
+  read(addr: number, sizeBytes: number): number {
+    const n = this.n;
+    if (n < this.max && sizeBytes <= MAX_READ_BYTES && sizeBytes >= 0) {
+      this.addrs[n] = addr;
+      this.sizes[n] = sizeBytes;
+      this.n = n + 1;
+    } else {
+      this.n = this.max + 1;
+    }
+    return this.inner.read(addr, sizeBytes);
+  }
+
+  /** HOT: passed on; the trace is spoilt. */
+  write(addr: number, sizeBytes: number): number {
+    this.n = this.max + 1;
+    return this.inner.write(addr, sizeBytes);
+  }
+}
+
+export class TraceMemo {
+  /** Longest trace stored. */
+  readonly maxTrace: number;
+  /** What the last successful find found (its result and work counts). */
+  result = 0;
+  n0 = 0;
+  n1 = 0;
+  n2 = 0;
+  /** Lookups answered from the memo, and not (for tests and benchmarks). */
+  hits = 0;
+  misses = 0;
+
+  private readonly rec: TraceRecorder;
+  private cap = INITIAL_ENTRIES;
+  private mask = INITIAL_ENTRIES - 1;
+  private keys = new Uint32Array(INITIAL_ENTRIES * 4);
+  private meta = new Int32Array(INITIAL_ENTRIES * META);
+  private addrs = new Float64Array(INITIAL_ARENA_READS);
+  private sizes = new Uint16Array(INITIAL_ARENA_READS);
+  private used = 0;
+  /** Stores that replaced another key since the index last grew. */
+  private collisions = 0;
+  /** Entry of the last find (a hit, or where a miss will be stored). */
+  private entry = 0;
+  private k0 = 0;
+  private k1 = 0;
+  private k2 = 0;
+  private k3 = 0;
+
+  /** COLD. @throws RangeError unless maxTrace is an integer in 1..65536. */
+  constructor(maxTrace: number) {
+    if (!Number.isInteger(maxTrace) || maxTrace < 1 || maxTrace > 65536) throw new RangeError(`maxTrace must be an integer in 1..65536, got ${maxTrace}`);
+    this.maxTrace = maxTrace;
+    this.rec = new TraceRecorder(maxTrace, { read: () => 0, write: () => 0 });
+  }
+
+  /**
+   * HOT: true if the key (four u32 words) is memoized: `result`, `n0..n2`
+   * hold its outcome and `replay` declares its reads. On false the owner
+   * runs the lookup against `recorder(mem)`, then calls store.
+   */
+  find(a: number, b: number, c: number, d: number): boolean {
+    const e = keyHash(a, b, c, d) & this.mask;
+    this.entry = e;
+    const m = e * META;
+    const meta = this.meta;
+    const k = e * 4;
+    const keys = this.keys;
+    this.k0 = a;
+    this.k1 = b;
+    this.k2 = c;
+    this.k3 = d;
+    if (meta[m + M_START]! !== 0 && keys[k] === a >>> 0 && keys[k + 1] === b >>> 0 && keys[k + 2] === c >>> 0 && keys[k + 3] === d >>> 0) {
+      this.result = meta[m + M_RESULT]!;
+      this.n0 = meta[m + M_N0]!;
+      this.n1 = meta[m + M_N1]!;
+      this.n2 = meta[m + M_N2]!;
+      this.hits++;
+      return true;
+    }
+    this.misses++;
+    return false;
+  }
+
+  /**
+   * HOT: declare the reads of the entry the last successful find found, in
+   * recorded order. False (nothing declared) if the entry was stored as
+   * lines for a model with another line size than `mem`'s: the owner then
+   * searches as on a miss (find already set the key up for store).
+   */
+  replay(mem: MemoryModel): boolean {
+    const m = this.entry * META;
+    const start = this.meta[m + M_START]! - 1;
+    const end = start + this.meta[m + M_LEN]!;
+    const form = this.meta[m + M_FORM]!;
+    const a = this.addrs;
+    const b = this.sizes;
+    if (form === 0) {
+      for (let i = start; i < end; i++) mem.read(a[i]!, b[i]!);
+      return true;
+    }
+    if (mem.readLines === undefined || mem.lineBytes !== form) return false;
+    mem.readLines(a, b, start, end);
+    return true;
+  }
+
+  /** HOT: after a miss, the memory model to run the lookup against (records, and passes on to `mem`). */
+  recorder(mem: MemoryModel): MemoryModel {
+    const rec = this.rec;
+    rec.inner = mem;
+    rec.n = 0;
+    return rec;
+  }
+
+  /**
+   * HOT: after a miss, keep what the recorder saw and the outcome, for the
+   * key find was given: as lines if the model the lookup ran against reads
+   * lines (readLines and a power-of-two lineBytes), else as the reads.
+   */
+  store(result: number, n0: number, n1: number, n2: number): void {
+    const rec = this.rec;
+    const n = rec.n;
+    if (n > this.maxTrace) return;
+    const inner = rec.inner;
+    const lb = inner.readLines !== undefined ? inner.lineBytes ?? 0 : 0;
+    const form = lb > 0 && Number.isInteger(lb) && (lb & (lb - 1)) === 0 ? lb : 0;
+    // Room for the worst case: a read of s bytes touches at most ceil(s / lb) + 1 lines.
+    let room = n;
+    if (form !== 0) for (let i = 0; i < n; i++) room += Math.ceil(rec.sizes[i]! / form);
+    if (this.used + room > this.addrs.length) this.growArena(room);
+    let e = this.entry;
+    if (this.meta[e * META + M_START]! !== 0 && ++this.collisions > this.cap && this.cap < MAX_ENTRIES) {
+      this.growIndex();
+      e = keyHash(this.k0, this.k1, this.k2, this.k3) & this.mask;
+    }
+    const start = this.used;
+    let len: number;
+    if (form === 0) {
+      this.addrs.set(rec.addrs.subarray(0, n), start);
+      this.sizes.set(rec.sizes.subarray(0, n), start);
+      len = n;
+    } else {
+      len = this.appendLines(rec, form, start);
+      if (len < 0) return; // a repeat count beyond u16: keep nothing
+    }
+    this.used = start + len;
+    const meta = this.meta;
+    const m = e * META;
+    meta[m + M_START] = start + 1;
+    meta[m + M_LEN] = len;
+    meta[m + M_RESULT] = result;
+    meta[m + M_N0] = n0;
+    meta[m + M_N1] = n1;
+    meta[m + M_N2] = n2;
+    meta[m + M_FORM] = form;
+    const k = e * 4;
+    this.keys[k] = this.k0;
+    this.keys[k + 1] = this.k1;
+    this.keys[k + 2] = this.k2;
+    this.keys[k + 3] = this.k3;
+  }
+
+  /**
+   * HOT (misses only): the recorded reads as (line, repeats) at arena
+   * position `at`: every line a read covers, a line equal to the previous
+   * one counted as a repeat. Returns the entries written, or -1 on overflow.
+   */
+  private appendLines(rec: TraceRecorder, lb: number, at: number): number {
+    const lines = this.addrs;
+    const reps = this.sizes;
+    let len = 0;
+    let prev = -1;
+    for (let i = 0; i < rec.n; i++) {
+      const size = rec.sizes[i]!;
+      if (size === 0) continue; // a read of nothing touches no line
+      const addr = rec.addrs[i]!;
+      const first = Math.floor(addr / lb);
+      const last = Math.floor((addr + size - 1) / lb);
+      for (let line = first; line <= last; line++) {
+        if (line === prev) {
+          if (reps[at + len - 1] === MAX_READ_BYTES) return -1;
+          reps[at + len - 1]++;
+          continue;
+        }
+        lines[at + len] = line;
+        reps[at + len] = 0;
+        len++;
+        prev = line;
+      }
+    }
+    return len;
+  }
+
+  /** COLD: forget every entry (tables changed, or the arena is full). */
+  clear(): void {
+    this.meta.fill(0);
+    this.used = 0;
+    this.collisions = 0;
+  }
+
+  /** Entries the index holds (for tests). */
+  get capacity(): number { return this.cap; }
+
+  /** Reads held in the arena (for tests). */
+  get arenaUsed(): number { return this.used; }
+
+  /** COLD: room for `len` more reads: a bigger arena, or (at its cap) an emptied one. */
+  private growArena(len: number): void {
+    let size = this.addrs.length;
+    while (size < this.used + len && size < MAX_ARENA_READS) size *= 2;
+    if (this.used + len > size) {
+      // At the cap: start over (len <= maxTrace <= 65536 always fits an empty arena).
+      this.clear();
+      return;
+    }
+    const addrs = new Float64Array(size);
+    const sizes = new Uint16Array(size);
+    addrs.set(this.addrs.subarray(0, this.used));
+    sizes.set(this.sizes.subarray(0, this.used));
+    this.addrs = addrs;
+    this.sizes = sizes;
+  }
+
+  /** COLD: twice the entries, all forgotten (and the arena restarts: its traces have no entry left). */
+  private growIndex(): void {
+    this.cap *= 2;
+    this.mask = this.cap - 1;
+    this.keys = new Uint32Array(this.cap * 4);
+    this.meta = new Int32Array(this.cap * META);
+    this.used = 0;
+    this.collisions = 0;
+  }
+}
