@@ -30,16 +30,16 @@
  *
  * Layout (typed arrays, nothing allocated per lookup):
  *
- *   index (direct mapped, `cap` entries)        arena (append-only log), one of:
+ *   index (open addressing, `cap` entries)          arena (append-only log), one of:
  *   keys[e*4 .. e*4+4)   the key (4 u32)        a: Float64Array  address | line
  *   meta[e*7 ..]  start+1 (0 = empty) ─────────► b: Uint16Array   size    | repeats
  *                 length, result, n0, n1, n2,
  *                 form (0 = reads, else the line size of a line trace)
  *
- * Sizing: the index starts small and doubles (and is cleared) once more
- * distinct keys collided in it than it has entries, up to MAX_ENTRIES; the
- * arena doubles when full, up to MAX_ARENA_READS, and then everything is
- * cleared and refilled. Worst case (every key new) the memo costs the
+ * Sizing: the index is open-addressed (linear probing) and doubles, keeping
+ * its entries, when it is half full, up to MAX_ENTRIES; the arena doubles
+ * when full, up to MAX_ARENA_READS. At either cap everything is forgotten
+ * and the memo refills. Worst case (every key new) the memo costs the
  * recording and one store per lookup.
  *
  * HOT: find, replay, recorder, store. No `node:*` imports.
@@ -55,7 +55,8 @@ const M_N1 = 4;
 const M_N2 = 5;
 const M_FORM = 6; // 0: (address, size) reads; else lineBytes of a (line, repeats) trace
 const INITIAL_ENTRIES = 256;
-const MAX_ENTRIES = 1 << 17;
+/** 2^18 entries: 11 MiB of index, far beyond the distinct keys one NF instance sees in a run. */
+const MAX_ENTRIES = 1 << 18;
 const INITIAL_ARENA_READS = 1 << 13;
 /** 40 MiB of trace (10 bytes a read): far beyond the distinct keys one NF instance sees in a run. */
 const MAX_ARENA_READS = 1 << 22;
@@ -124,6 +125,8 @@ export class TraceMemo {
   misses = 0;
 
   private readonly rec: TraceRecorder;
+  private readonly maxEntries: number;
+  private readonly maxArenaReads: number;
   private cap = INITIAL_ENTRIES;
   private mask = INITIAL_ENTRIES - 1;
   private keys = new Uint32Array(INITIAL_ENTRIES * 4);
@@ -131,19 +134,24 @@ export class TraceMemo {
   private addrs = new Float64Array(INITIAL_ARENA_READS);
   private sizes = new Uint16Array(INITIAL_ARENA_READS);
   private used = 0;
-  /** Stores that replaced another key since the index last grew. */
-  private collisions = 0;
-  /** Entry of the last find (a hit, or where a miss will be stored). */
+  /** Entries in use. */
+  private stored = 0;
+  /** Entry of the last find (a hit, or the empty entry where a miss will be stored). */
   private entry = 0;
   private k0 = 0;
   private k1 = 0;
   private k2 = 0;
   private k3 = 0;
 
-  /** COLD. @throws RangeError unless maxTrace is an integer in 1..65536. */
-  constructor(maxTrace: number) {
+  /**
+   * COLD. `limits` lowers the caps (for tests of the start-over path).
+   * @throws RangeError unless maxTrace is an integer in 1..65536.
+   */
+  constructor(maxTrace: number, limits: { maxEntries?: number; maxArenaReads?: number } = {}) {
     if (!Number.isInteger(maxTrace) || maxTrace < 1 || maxTrace > 65536) throw new RangeError(`maxTrace must be an integer in 1..65536, got ${maxTrace}`);
     this.maxTrace = maxTrace;
+    this.maxEntries = limits.maxEntries ?? MAX_ENTRIES;
+    this.maxArenaReads = limits.maxArenaReads ?? MAX_ARENA_READS;
     this.rec = new TraceRecorder(maxTrace, { read: () => 0, write: () => 0 });
   }
 
@@ -153,33 +161,39 @@ export class TraceMemo {
    * runs the lookup against `recorder(mem)`, then calls store.
    */
   find(a: number, b: number, c: number, d: number): boolean {
-    const e = keyHash(a, b, c, d) & this.mask;
-    this.entry = e;
-    const m = e * META;
-    const meta = this.meta;
-    const k = e * 4;
-    const keys = this.keys;
     this.k0 = a;
     this.k1 = b;
     this.k2 = c;
     this.k3 = d;
-    if (meta[m + M_START]! !== 0 && keys[k] === a >>> 0 && keys[k + 1] === b >>> 0 && keys[k + 2] === c >>> 0 && keys[k + 3] === d >>> 0) {
-      this.result = meta[m + M_RESULT]!;
-      this.n0 = meta[m + M_N0]!;
-      this.n1 = meta[m + M_N1]!;
-      this.n2 = meta[m + M_N2]!;
-      this.hits++;
-      return true;
+    const meta = this.meta;
+    const keys = this.keys;
+    const mask = this.mask;
+    // The index is at most half full, so the probe ends at an empty entry.
+    for (let e = keyHash(a, b, c, d) & mask; ; e = (e + 1) & mask) {
+      const m = e * META;
+      if (meta[m + M_START]! === 0) {
+        this.entry = e;
+        this.misses++;
+        return false;
+      }
+      const k = e * 4;
+      if (keys[k] === a >>> 0 && keys[k + 1] === b >>> 0 && keys[k + 2] === c >>> 0 && keys[k + 3] === d >>> 0) {
+        this.entry = e;
+        this.result = meta[m + M_RESULT]!;
+        this.n0 = meta[m + M_N0]!;
+        this.n1 = meta[m + M_N1]!;
+        this.n2 = meta[m + M_N2]!;
+        this.hits++;
+        return true;
+      }
     }
-    this.misses++;
-    return false;
   }
 
   /**
    * HOT: declare the reads of the entry the last successful find found, in
    * recorded order. False (nothing declared) if the entry was stored as
    * lines for a model with another line size than `mem`'s: the owner then
-   * searches as on a miss (find already set the key up for store).
+   * searches as on a miss, and store replaces the entry.
    */
   replay(mem: MemoryModel): boolean {
     const m = this.entry * META;
@@ -220,11 +234,17 @@ export class TraceMemo {
     // Room for the worst case: a read of s bytes touches at most ceil(s / lb) + 1 lines.
     let room = n;
     if (form !== 0) for (let i = 0; i < n; i++) room += Math.ceil(rec.sizes[i]! / form);
-    if (this.used + room > this.addrs.length) this.growArena(room);
     let e = this.entry;
-    if (this.meta[e * META + M_START]! !== 0 && ++this.collisions > this.cap && this.cap < MAX_ENTRIES) {
-      this.growIndex();
-      e = keyHash(this.k0, this.k1, this.k2, this.k3) & this.mask;
+    // Where the key goes changes if the arena had to start over (the index with it).
+    if (this.used + room > this.addrs.length && this.growArena(room)) e = this.emptyEntryFor(this.k0, this.k1, this.k2, this.k3);
+    if (this.meta[e * META + M_START]! === 0) {
+      // A new key (not a replaced line trace): keep the index at most half full.
+      if (2 * (this.stored + 1) > this.cap) {
+        if (this.cap < this.maxEntries) this.growIndex();
+        else this.clear();
+        e = this.emptyEntryFor(this.k0, this.k1, this.k2, this.k3);
+      }
+      this.stored++;
     }
     const start = this.used;
     let len: number;
@@ -288,7 +308,7 @@ export class TraceMemo {
   clear(): void {
     this.meta.fill(0);
     this.used = 0;
-    this.collisions = 0;
+    this.stored = 0;
   }
 
   /** Entries the index holds (for tests). */
@@ -297,30 +317,53 @@ export class TraceMemo {
   /** Reads held in the arena (for tests). */
   get arenaUsed(): number { return this.used; }
 
-  /** COLD: room for `len` more reads: a bigger arena, or (at its cap) an emptied one. */
-  private growArena(len: number): void {
+  /**
+   * COLD: room for `len` more reads: a bigger arena, or (at its cap) an
+   * emptied one, and then the index is emptied too (returns true).
+   */
+  private growArena(len: number): boolean {
     let size = this.addrs.length;
-    while (size < this.used + len && size < MAX_ARENA_READS) size *= 2;
+    while (size < this.used + len && size < this.maxArenaReads) size *= 2;
+    let cleared = false;
     if (this.used + len > size) {
-      // At the cap: start over (len <= maxTrace <= 65536 always fits an empty arena).
       this.clear();
-      return;
+      cleared = true;
+      size = this.addrs.length;
+      while (size < len) size *= 2; // one trace is at most maxTrace lines' worth
     }
-    const addrs = new Float64Array(size);
-    const sizes = new Uint16Array(size);
-    addrs.set(this.addrs.subarray(0, this.used));
-    sizes.set(this.sizes.subarray(0, this.used));
-    this.addrs = addrs;
-    this.sizes = sizes;
+    if (size !== this.addrs.length) {
+      const addrs = new Float64Array(size);
+      const sizes = new Uint16Array(size);
+      addrs.set(this.addrs.subarray(0, this.used));
+      sizes.set(this.sizes.subarray(0, this.used));
+      this.addrs = addrs;
+      this.sizes = sizes;
+    }
+    return cleared;
   }
 
-  /** COLD: twice the entries, all forgotten (and the arena restarts: its traces have no entry left). */
+  /** COLD: twice the entries; every entry moves to its place in the new index (the arena stays). */
   private growIndex(): void {
+    const oldKeys = this.keys;
+    const oldMeta = this.meta;
+    const oldCap = this.cap;
     this.cap *= 2;
     this.mask = this.cap - 1;
     this.keys = new Uint32Array(this.cap * 4);
     this.meta = new Int32Array(this.cap * META);
-    this.used = 0;
-    this.collisions = 0;
+    for (let o = 0; o < oldCap; o++) {
+      if (oldMeta[o * META + M_START]! === 0) continue;
+      const k = o * 4;
+      const e = this.emptyEntryFor(oldKeys[k]!, oldKeys[k + 1]!, oldKeys[k + 2]!, oldKeys[k + 3]!);
+      this.keys.set(oldKeys.subarray(k, k + 4), e * 4);
+      this.meta.set(oldMeta.subarray(o * META, o * META + META), e * META);
+    }
+  }
+
+  /** COLD-ish: the empty entry a key absent from the index goes to. */
+  private emptyEntryFor(a: number, b: number, c: number, d: number): number {
+    let e = keyHash(a, b, c, d) & this.mask;
+    while (this.meta[e * META + M_START]! !== 0) e = (e + 1) & this.mask;
+    return e;
   }
 }
