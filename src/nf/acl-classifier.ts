@@ -235,6 +235,7 @@ export class AclClassifier {
       this.lastRules = memo.n2;
       return memo.result;
     }
+    if (!memo.admit()) return this.search(src, dst, srcPort, dstPort, proto, mem);
     const rule = this.search(src, dst, srcPort, dstPort, proto, memo.recorder(mem));
     memo.store(rule, this.lastTuples, this.lastSlots, this.lastRules);
     return rule;

@@ -20,8 +20,14 @@
  *
  * Use (the owner is a lookup structure):
  *
- *   if (memo.find(k0, k1, k2, k3)) { memo.replay(mem); answer = memo.result; ... }
- *   else { const rec = memo.recorder(mem); answer = search(..., rec); memo.store(answer, n0, n1, n2); }
+ *   if (memo.find(k0, k1, k2, k3) && memo.replay(mem)) answer = memo.result; ...
+ *   else if (!memo.admit()) answer = search(..., mem);
+ *   else { answer = search(..., memo.recorder(mem)); memo.store(answer, n0, n1, n2); }
+ *
+ * Admission: a key is kept from its second miss on (a bit per hash in a
+ * "seen" filter marks the first). Traffic with many flows seen once (a short
+ * run over 100 K flows) then pays neither the recording nor the store for
+ * them, and a flow that repeats loses one search.
  *
  * The owner promises that the search is a pure function of the key and of
  * tables that never change while the memo lives (it calls `clear` if they
@@ -38,9 +44,18 @@
  *
  * Sizing: the index is open-addressed (linear probing) and doubles, keeping
  * its entries, when it is half full, up to MAX_ENTRIES; the arena doubles
- * when full, up to MAX_ARENA_READS. At either cap everything is forgotten
- * and the memo refills. Worst case (every key new) the memo costs the
- * recording and one store per lookup.
+ * when full, up to MAX_ARENA_READS. At either cap the memo is full: it keeps
+ * what it holds and admits nothing more (until clear). The caps are small on
+ * purpose: a replay reads its trace from host memory, and a trace that is
+ * not in the host's caches costs more than the search it replaces (measured:
+ * with 100 K flows and a 40 MiB arena the chain ran ~25 % slower than
+ * without a memo), so a memo is worth having for the flows that fit.
+ *
+ * Bypass: when fewer than half the lookups of a window of WINDOW finds hit
+ * (many more flows than fit, or flows that do not repeat), even the index
+ * probe — a host cache miss in a large index — is not worth it: the memo
+ * answers "miss, do not admit" without probing for the next BYPASS
+ * lookups, then tries again.
  *
  * HOT: find, replay, recorder, store. No `node:*` imports.
  */
@@ -55,13 +70,18 @@ const M_N1 = 4;
 const M_N2 = 5;
 const M_FORM = 6; // 0: (address, size) reads; else lineBytes of a (line, repeats) trace
 const INITIAL_ENTRIES = 256;
-/** 2^18 entries: 11 MiB of index, far beyond the distinct keys one NF instance sees in a run. */
-const MAX_ENTRIES = 1 << 18;
+/** 2^15 entries (16 K keys at most, 1.4 MiB of index). */
+const MAX_ENTRIES = 1 << 15;
 const INITIAL_ARENA_READS = 1 << 13;
-/** 40 MiB of trace (10 bytes a read): far beyond the distinct keys one NF instance sees in a run. */
-const MAX_ARENA_READS = 1 << 22;
+/** 5 MiB of trace (10 bytes a read): ~15 K traces of the reference ACL's ~35 lines. */
+const MAX_ARENA_READS = 1 << 19;
 /** Largest read size a trace holds (sizes are u16). */
 const MAX_READ_BYTES = 0xffff;
+/** Finds per window of the hit-rate check, and lookups bypassed after a poor window. */
+const WINDOW = 1 << 16;
+const BYPASS = 1 << 20;
+/** The "seen" filter: 2^20 bits (128 KiB), indexed by the top bits of the key's hash. */
+const SEEN_BITS_LOG2 = 20;
 
 /** HOT: mix of a 4-word key (multiply-xorshift). */
 function keyHash(a: number, b: number, c: number, d: number): number {
@@ -136,6 +156,19 @@ export class TraceMemo {
   private used = 0;
   /** Entries in use. */
   private stored = 0;
+  /** At a cap: nothing more is admitted or stored (clear empties it). */
+  private full = false;
+  /** Lookups left to answer without probing (see Bypass in the file comment). */
+  private bypassLeft = 0;
+  /** Whether the last find probed the index (false: bypassed; nothing may be admitted or stored for it). */
+  private probed = false;
+  /** Finds and hits in the current window. */
+  private windowFinds = 0;
+  private windowHits = 0;
+  /** One bit per hash value's top SEEN_BITS_LOG2 bits: a key with it set has missed before. */
+  private readonly seen = new Uint32Array(1 << (SEEN_BITS_LOG2 - 5));
+  /** keyHash of the last find's key. */
+  private hash = 0;
   /** Entry of the last find (a hit, or the empty entry where a miss will be stored). */
   private entry = 0;
   private k0 = 0;
@@ -144,7 +177,7 @@ export class TraceMemo {
   private k3 = 0;
 
   /**
-   * COLD. `limits` lowers the caps (for tests of the start-over path).
+   * COLD. `limits` lowers the caps (for tests of a full memo).
    * @throws RangeError unless maxTrace is an integer in 1..65536.
    */
   constructor(maxTrace: number, limits: { maxEntries?: number; maxArenaReads?: number } = {}) {
@@ -161,6 +194,14 @@ export class TraceMemo {
    * runs the lookup against `recorder(mem)`, then calls store.
    */
   find(a: number, b: number, c: number, d: number): boolean {
+    if (this.bypassLeft > 0) {
+      this.bypassLeft--;
+      this.probed = false;
+      this.misses++;
+      return false;
+    }
+    this.probed = true;
+    if (++this.windowFinds === WINDOW) this.endWindow();
     this.k0 = a;
     this.k1 = b;
     this.k2 = c;
@@ -168,8 +209,10 @@ export class TraceMemo {
     const meta = this.meta;
     const keys = this.keys;
     const mask = this.mask;
+    const hash = keyHash(a, b, c, d);
+    this.hash = hash;
     // The index is at most half full, so the probe ends at an empty entry.
-    for (let e = keyHash(a, b, c, d) & mask; ; e = (e + 1) & mask) {
+    for (let e = hash & mask; ; e = (e + 1) & mask) {
       const m = e * META;
       if (meta[m + M_START]! === 0) {
         this.entry = e;
@@ -184,6 +227,7 @@ export class TraceMemo {
         this.n1 = meta[m + M_N1]!;
         this.n2 = meta[m + M_N2]!;
         this.hits++;
+        this.windowHits++;
         return true;
       }
     }
@@ -211,6 +255,23 @@ export class TraceMemo {
     return true;
   }
 
+  /**
+   * HOT: after a miss (find false, or replay false), whether to record this
+   * lookup and store it: yes if the key missed before (or has an entry whose
+   * trace did not suit the model), else no — and the key is marked as seen.
+   */
+  admit(): boolean {
+    if (this.full || !this.probed) return false;
+    if (this.meta[this.entry * META + M_START]! !== 0) return true;
+    const bit = this.hash >>> (32 - SEEN_BITS_LOG2);
+    const w = bit >>> 5;
+    const m = 1 << (bit & 31);
+    const seen = this.seen;
+    if ((seen[w]! & m) !== 0) return true;
+    seen[w] = seen[w]! | m;
+    return false;
+  }
+
   /** HOT: after a miss, the memory model to run the lookup against (records, and passes on to `mem`). */
   recorder(mem: MemoryModel): MemoryModel {
     const rec = this.rec;
@@ -227,21 +288,26 @@ export class TraceMemo {
   store(result: number, n0: number, n1: number, n2: number): void {
     const rec = this.rec;
     const n = rec.n;
-    if (n > this.maxTrace) return;
+    if (n > this.maxTrace || this.full || !this.probed) return;
     const inner = rec.inner;
     const lb = inner.readLines !== undefined ? inner.lineBytes ?? 0 : 0;
     const form = lb > 0 && Number.isInteger(lb) && (lb & (lb - 1)) === 0 ? lb : 0;
     // Room for the worst case: a read of s bytes touches at most ceil(s / lb) + 1 lines.
     let room = n;
     if (form !== 0) for (let i = 0; i < n; i++) room += Math.ceil(rec.sizes[i]! / form);
+    if (this.used + room > this.addrs.length && !this.growArena(room)) {
+      this.full = true;
+      return;
+    }
     let e = this.entry;
-    // Where the key goes changes if the arena had to start over (the index with it).
-    if (this.used + room > this.addrs.length && this.growArena(room)) e = this.emptyEntryFor(this.k0, this.k1, this.k2, this.k3);
     if (this.meta[e * META + M_START]! === 0) {
       // A new key (not a replaced line trace): keep the index at most half full.
       if (2 * (this.stored + 1) > this.cap) {
-        if (this.cap < this.maxEntries) this.growIndex();
-        else this.clear();
+        if (this.cap >= this.maxEntries) {
+          this.full = true;
+          return;
+        }
+        this.growIndex();
         e = this.emptyEntryFor(this.k0, this.k1, this.k2, this.k3);
       }
       this.stored++;
@@ -304,11 +370,12 @@ export class TraceMemo {
     return len;
   }
 
-  /** COLD: forget every entry (tables changed, or the arena is full). */
+  /** COLD: forget every entry (the tables changed or moved). */
   clear(): void {
     this.meta.fill(0);
     this.used = 0;
     this.stored = 0;
+    this.full = false;
   }
 
   /** Entries the index holds (for tests). */
@@ -317,29 +384,28 @@ export class TraceMemo {
   /** Reads held in the arena (for tests). */
   get arenaUsed(): number { return this.used; }
 
-  /**
-   * COLD: room for `len` more reads: a bigger arena, or (at its cap) an
-   * emptied one, and then the index is emptied too (returns true).
-   */
+  /** Whether a cap was reached (for tests). */
+  get isFull(): boolean { return this.full; }
+
+  /** COLD: room for `len` more reads in a bigger arena; false if that would pass the cap. */
   private growArena(len: number): boolean {
     let size = this.addrs.length;
     while (size < this.used + len && size < this.maxArenaReads) size *= 2;
-    let cleared = false;
-    if (this.used + len > size) {
-      this.clear();
-      cleared = true;
-      size = this.addrs.length;
-      while (size < len) size *= 2; // one trace is at most maxTrace lines' worth
-    }
-    if (size !== this.addrs.length) {
-      const addrs = new Float64Array(size);
-      const sizes = new Uint16Array(size);
-      addrs.set(this.addrs.subarray(0, this.used));
-      sizes.set(this.sizes.subarray(0, this.used));
-      this.addrs = addrs;
-      this.sizes = sizes;
-    }
-    return cleared;
+    if (this.used + len > size) return false;
+    const addrs = new Float64Array(size);
+    const sizes = new Uint16Array(size);
+    addrs.set(this.addrs.subarray(0, this.used));
+    sizes.set(this.sizes.subarray(0, this.used));
+    this.addrs = addrs;
+    this.sizes = sizes;
+    return true;
+  }
+
+  /** COLD: the end of a window of finds: bypass the memo for a while if it hit less than half the time. */
+  private endWindow(): void {
+    if (2 * this.windowHits < this.windowFinds) this.bypassLeft = BYPASS;
+    this.windowFinds = 0;
+    this.windowHits = 0;
   }
 
   /** COLD: twice the entries; every entry moves to its place in the new index (the arena stays). */
