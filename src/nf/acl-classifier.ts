@@ -48,7 +48,8 @@
  * both per 5-tuple and, for a tuple seen before, declares the same reads in
  * the same order without searching again: the memory model and the counts
  * see exactly what a search would have done (the engine's records are
- * identical either way; test/nf/acl.test.ts checks call for call).
+ * identical either way; test/nf/trace-memo.test.ts checks read for read
+ * and cache state for cache state).
  */
 import { ACL_PROTO_ANY, aclPrefixMask, type AclRule } from './acl-rules.js';
 import type { MemoryModel } from './nf.js';

@@ -12,10 +12,11 @@
  * counts. A model with `readLines` (the cache model) gets the trace as the
  * cache lines the reads touch, consecutive reads of one line merged into a
  * repeat count, converted once when the trace is stored; any other model
- * gets the reads themselves, one `read` each. The modelled
- * results are therefore identical with or without the memo (tested:
- * test/nf/trace-memo.test.ts, test/nf/acl.test.ts, and the engine's records
- * with the memo on and off); only host time changes. Nothing here is
+ * gets the reads themselves, one `read` each. The modelled results are
+ * therefore identical with or without the memo (tested read for read and
+ * cache state for cache state in test/nf/trace-memo.test.ts; `emu scenario
+ * rtc-vs-pl` and `state-size` print byte-identical JSON with and without
+ * it); only host time changes. Nothing here is
  * modelled hardware: it is a cache in the emulator, not in the emulated NF.
  *
  * Use (the owner is a lookup structure):
