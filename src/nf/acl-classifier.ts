@@ -53,6 +53,7 @@
  */
 import { ACL_PROTO_ANY, aclPrefixMask, type AclRule } from './acl-rules.js';
 import type { MemoryModel } from './nf.js';
+import { packPorts } from './flow-hash.js';
 import { TraceMemo } from './trace-memo.js';
 
 /** Tuple record: srcMask, dstMask, slotBase, slotMask, minPriority (20 bytes), padded to 32. */
@@ -230,7 +231,7 @@ export class AclClassifier {
   classify(src: number, dst: number, srcPort: number, dstPort: number, proto: number, mem: MemoryModel): number {
     const memo = this.memo;
     if (memo === null) return this.search(src, dst, srcPort, dstPort, proto, mem);
-    if (memo.find(src, dst, (srcPort << 16) | dstPort, proto) && memo.replay(mem)) {
+    if (memo.find(src, dst, packPorts(srcPort, dstPort), proto) && memo.replay(mem)) {
       this.lastTuples = memo.n0;
       this.lastSlots = memo.n1;
       this.lastRules = memo.n2;

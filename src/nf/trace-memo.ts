@@ -60,7 +60,13 @@
  *
  * HOT: find, replay, recorder, store. No `node:*` imports.
  */
+import { hashFiveTuple } from './flow-hash.js';
 import type { MemoryModel } from './nf.js';
+
+/** HOT: hash of a 4-word key: the NFs' MurmurHash3-style mix of four words (flow-hash.ts), unseeded. */
+function keyHash(a: number, b: number, c: number, d: number): number {
+  return hashFiveTuple(0, a, b, c, d);
+}
 
 const META = 7;
 const M_START = 0; // arena offset + 1; 0 = empty entry
@@ -83,15 +89,6 @@ const WINDOW = 1 << 16;
 const BYPASS = 1 << 20;
 /** The "seen" filter: 2^20 bits (128 KiB), indexed by the top bits of the key's hash. */
 const SEEN_BITS_LOG2 = 20;
-
-/** HOT: mix of a 4-word key (multiply-xorshift). */
-function keyHash(a: number, b: number, c: number, d: number): number {
-  let x = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b);
-  x = Math.imul(x ^ (x >>> 15) ^ b, 0xc2b2ae35);
-  x = Math.imul(x ^ (x >>> 13) ^ c, 0x27d4eb2f);
-  x = Math.imul(x ^ (x >>> 16) ^ d, 0x165667b1);
-  return (x ^ (x >>> 15)) >>> 0;
-}
 
 /**
  * A MemoryModel that passes every access on to `inner` and writes the reads
