@@ -39,7 +39,7 @@ export interface RunOptions {
   stallSeconds?: number;
   /**
    * Warm workers to run on (see createWorkerPool), e.g. across the points of
-   * an experiment; used when it has exactly the threads the run needs, and
+   * an experiment; used when it has at least the threads the run needs, and
    * left running. Otherwise the run starts and stops its own.
    */
   pool?: WorkerPool;
@@ -93,6 +93,42 @@ export function resolveThreads(requested: number | 'auto' | undefined, cores: nu
   return Math.max(1, Math.min(cores, Math.floor(requested)));
 }
 
+/** COLD: modules each emulated core runs (the unit of host work placeCores balances). */
+function modulesPerCore(plan: Plan): number[] {
+  const n = new Array<number>(plan.cores).fill(0);
+  for (const t of plan.tasks) if (t.core >= 0 && t.core < plan.cores) n[t.core]! += Math.max(1, t.modules.length);
+  return n;
+}
+
+/** Emulated cores that run at least one task (at least 1, so a run always has a worker). */
+export function busyCoreCount(plan: Plan): number {
+  return Math.max(1, modulesPerCore(plan).filter((m) => m > 0).length);
+}
+
+/**
+ * The worker thread of each emulated core: contiguous blocks of cores in id
+ * order (neighbouring pipeline stages stay on one thread), cut so that each
+ * worker gets an equal share of the *busy* cores' modules. A machine preset
+ * has many more cores than a chain uses (the [ExecModels] server has 48;
+ * `rtc-vs-pl` uses 18): cut by core count, every busy core would land on the
+ * first worker and the others would only park. Idle cores (no task) cost a
+ * host nothing and go with the block before them. Which thread steps a core
+ * never changes a result (the conservative protocol, test/engine/determinism).
+ */
+export function placeCores(plan: Plan, threads: number): number[] {
+  const weight = modulesPerCore(plan);
+  const total = weight.reduce((a, b) => a + b, 0);
+  const out: number[] = [];
+  let before = 0;
+  for (let c = 0; c < plan.cores; c++) {
+    const w = weight[c]!;
+    // A core goes where the middle of its share falls.
+    out.push(total === 0 ? Math.floor((c * threads) / plan.cores) : Math.min(threads - 1, Math.floor(((before + w / 2) * threads) / total)));
+    before += w;
+  }
+  return out;
+}
+
 export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<RunOutput> {
   const wallStart = process.hrtime.bigint();
   const basePlan = buildPlan(s);
@@ -102,9 +138,10 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   // failed run. The NIC actor reads the file again in its worker; parsing is
   // cheap next to replaying it.
   for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
-  const threads = resolveThreads(opts.threads ?? s.threads, basePlan.cores);
-  // Cores in contiguous blocks per worker; each NIC shard with the consumers of its queues.
-  const workerOfCore = (c: number) => Math.floor((c * threads) / basePlan.cores);
+  const threads = Math.min(resolveThreads(opts.threads ?? s.threads, basePlan.cores), busyCoreCount(basePlan));
+  // Busy cores spread over the workers (see placeCores); each NIC shard with the consumers of its queues.
+  const workerOfCoreList = placeCores(basePlan, threads);
+  const workerOfCore = (c: number) => workerOfCoreList[c]!;
   const plan = shardNics(basePlan, s, workerOfCore);
   const workerOfActor: number[] = [];
   for (let c = 0; c < plan.cores; c++) workerOfActor.push(workerOfCore(c));
@@ -122,7 +159,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   epochEnds.push(s.durationCycles);
 
   const shared = SharedState.create(plan, threads, s.machine.preset !== null);
-  const own = opts.pool === undefined || opts.pool.threads !== threads;
+  const own = opts.pool === undefined || opts.pool.threads < threads;
   const workers = own ? createWorkerPool(threads) : opts.pool!;
   const pool = workers.piscina;
 

@@ -1,0 +1,66 @@
+/**
+ * Which worker thread steps which emulated core: busy cores are shared out
+ * evenly, however many idle cores the machine preset has, and a run never
+ * starts more workers than it has busy cores.
+ */
+import { describe, expect, it } from 'vitest';
+import { busyCoreCount, placeCores, runScenario } from '../../src/engine/run.js';
+import { buildPlan } from '../../src/graph/plan.js';
+import { layoutChain, type ChainLayout } from '../../src/graph/exec-models.js';
+import { referenceChain, SRC_NET, DST_NET, EXEC_MODELS_MACHINE } from '../../src/experiments/chains.js';
+import { NF_KINDS } from '../../src/nf/catalog.js';
+import { validateScenario } from '../../src/scenario/validate.js';
+import { recordToJson } from '../../src/metrics/record.js';
+
+function chainScenario(model: ChainLayout['model'], duration = '50us') {
+  return validateScenario(layoutChain({
+    name: 'placement',
+    machine: EXEC_MODELS_MACHINE,
+    port: { lineRate: '100Gbps', traffic: { flows: 90, frameSize: 64, rate: '10Mpps', srcNet: SRC_NET, dstNet: DST_NET } },
+    chain: referenceChain({ stateEntries: 1024, backends: 64, aclRules: 20, seed: 1 }),
+    model,
+    duration,
+  }), { kinds: NF_KINDS, baseDir: null });
+}
+
+/** Busy cores (those running a task) per worker. */
+function busyPerWorker(model: ChainLayout['model'], threads: number): number[] {
+  const plan = buildPlan(chainScenario(model));
+  const busy = new Set(plan.tasks.map((t) => t.core));
+  const place = placeCores(plan, threads);
+  expect(place).toHaveLength(plan.cores);
+  const per = new Array<number>(threads).fill(0);
+  place.forEach((w, c) => {
+    expect(w).toBeGreaterThanOrEqual(0);
+    expect(w).toBeLessThan(threads);
+    if (busy.has(c)) per[w]!++;
+  });
+  return per;
+}
+
+describe('placing emulated cores on worker threads', () => {
+  it('shares the busy cores of a 48-core preset evenly, not by core id', () => {
+    // 18 RTC cores of 48: cut by id, all 18 would sit on worker 0 of 2.
+    expect(busyPerWorker({ model: 'rtc', cores: 18 }, 2)).toEqual([9, 9]);
+    expect(busyPerWorker({ model: 'rtc', cores: 18 }, 3)).toEqual([6, 6, 6]);
+    expect(busyPerWorker({ model: 'rtc', cores: 2 }, 2)).toEqual([1, 1]);
+    expect(busyPerWorker({ model: 'pl', pipelines: 6 }, 2)).toEqual([9, 9]);
+  });
+
+  it('keeps blocks contiguous: a worker never gets a core id below the previous worker\'s', () => {
+    const plan = buildPlan(chainScenario({ model: 'hybrid', stages: [['acl'], ['lb', 'l3fwd']], replicas: [12, 6] }));
+    const place = placeCores(plan, 2);
+    for (let c = 1; c < place.length; c++) expect(place[c]!).toBeGreaterThanOrEqual(place[c - 1]!);
+    expect(new Set(place).size).toBe(2);
+  });
+
+  it('starts no more workers than busy cores, and the result does not depend on it', async () => {
+    const s = chainScenario({ model: 'rtc', cores: 2 });
+    expect(busyCoreCount(buildPlan(s))).toBe(2);
+    const one = await runScenario(s, { threads: 1 });
+    const many = await runScenario(s, { threads: 8 });
+    expect(many.threads).toBe(2);
+    expect(recordToJson(many.record)).toBe(recordToJson(one.record));
+    expect(one.record.totals.delivered).toBeGreaterThan(0);
+  });
+});
