@@ -150,6 +150,7 @@ export class TailDropInput implements TaskInput {
 
   private arrive(h: number, ts: number, sink: ArrivalSink): void {
     if (this.qCount < this.capacity) {
+      if (this.writer !== null) this.writer.writeDescribed(h, this.flowBase, HEADROOM_BYTES);
       const i = (this.qHead + this.qCount) & this.qMask;
       this.qHandles[i] = h;
       this.qTs[i] = ts;
@@ -167,14 +168,7 @@ export class TailDropInput implements TaskInput {
     return this.qCount > 0 ? this.qTs[this.qHead]! : Infinity;
   }
 
-  /**
-   * HOT. A generated frame's bytes are written here, as the core takes it,
-   * not when it is admitted: they are a pure function of the frame's
-   * metadata, nothing reads them before a module does, and a frame written
-   * just before its NFs parse it is still in the host's caches (written at
-   * admission, up to a full RX ring earlier, it was not: the parse then
-   * waited on host memory — ~15 % of a 64 B frame's host time).
-   */
+  /** HOT */
   take(out: Uint32Array, max: number, _now: number): number {
     const n = this.qCount < max ? this.qCount : max;
     let head = this.qHead;
@@ -182,8 +176,6 @@ export class TailDropInput implements TaskInput {
       out[i] = this.qHandles[head]!;
       head = (head + 1) & this.qMask;
     }
-    const writer = this.writer;
-    if (writer !== null) for (let i = 0; i < n; i++) writer.writeDescribed(out[i]!, this.flowBase, HEADROOM_BYTES);
     this.qHead = head;
     this.qCount -= n;
     return n;

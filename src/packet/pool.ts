@@ -270,9 +270,6 @@ export class PacketPool {
   }
 }
 
-/** First window of PoolPartition.tryAllocAny (handles). */
-const INITIAL_WINDOW = 256;
-
 /**
  * Single-owner allocator over handles [baseHandle, baseHandle + count).
  * Only the owning thread calls tryAlloc; any thread may free (freePacket).
@@ -284,15 +281,6 @@ export class PoolPartition {
   private readonly indexMask: number;
   private nextIndex = 0;
   private allocatedCount = 0;
-  /**
-   * tryAllocAny cycles over the first `window` handles only (a power of two
-   * <= count), doubling it whenever the next handle in order is still in use.
-   * It ends up about as large as the most frames ever alive at once, which
-   * for most runs is far below the partition's worst-case size: the buffers
-   * and metadata a run touches then stay in the host's caches instead of
-   * sweeping megabytes of them.
-   */
-  private window: number;
 
   /**
    * COLD.
@@ -311,7 +299,6 @@ export class PoolPartition {
     this.baseHandle = baseHandle;
     this.count = count;
     this.indexMask = count - 1;
-    this.window = Math.min(count, INITIAL_WINDOW);
   }
 
   /** Total successful allocations so far. */
@@ -344,9 +331,8 @@ export class PoolPartition {
   }
 
   /**
-   * HOT: like tryAlloc, but cycling over a window of the partition's first
-   * handles that grows as needed (see `window`), and when the next handle in
-   * that order is still in use, takes the first free one after it. Which handle a packet gets then
+   * HOT: like tryAlloc, but when the next handle in cyclic order is still in
+   * use, takes the first free one after it. Which handle a packet gets then
    * depends on thread timing, so callers must not let anything observable
    * depend on the handle (the NIC sets simAddr for the hardware model).
    * Returns -1 only when every handle of the partition is in use. With
@@ -355,38 +341,18 @@ export class PoolPartition {
    */
   tryAllocAny(reset = true): number {
     const state = this.pool.state;
-    let mask = this.window - 1;
-    const next = this.nextIndex & mask;
-    // The frame that got this handle a window ago is still alive: the window
-    // is too small for what is alive at once. Grow it; the scan below then
-    // finds fresh handles past the old window.
-    if (this.window < this.count && Atomics.load(state, this.baseHandle + next) !== SLOT_FREE) {
-      this.window *= 2;
-      mask = this.window - 1;
+    for (let k = 0; k < this.count; k++) {
+      const i = (this.nextIndex + k) & this.indexMask;
+      const h = this.baseHandle + i;
+      // Pairs with Atomics.store(state, h, SLOT_FREE) in freePacket.
+      if (Atomics.load(state, h) !== SLOT_FREE) continue;
+      Atomics.store(state, h, SLOT_IN_USE);
+      if (reset) this.pool.reset(h);
+      this.nextIndex = (i + 1) & this.indexMask;
+      this.allocatedCount++;
+      return h;
     }
-    for (;;) {
-      const window = this.window;
-      for (let k = 0; k < window; k++) {
-        const i = (next + k) & mask;
-        const h = this.baseHandle + i;
-        // Pairs with Atomics.store(state, h, SLOT_FREE) in freePacket.
-        if (Atomics.load(state, h) !== SLOT_FREE) continue;
-        Atomics.store(state, h, SLOT_IN_USE);
-        if (reset) this.pool.reset(h);
-        this.nextIndex = (i + 1) & mask;
-        this.allocatedCount++;
-        return h;
-      }
-      // Only if tryAlloc used handles past the window too: look further.
-      if (window >= this.count) return -1;
-      this.window = window * 2;
-      mask = this.window - 1;
-    }
-  }
-
-  /** COLD: the handles tryAllocAny currently cycles over (the partition's first ones). */
-  get windowSize(): number {
-    return this.window;
+    return -1;
   }
 
   /** COLD: handles of this partition currently in use. */
