@@ -3,10 +3,11 @@
 // what the cores take. Emulated packet-NF-hops per wall-clock second, and
 // where the host time goes (run with --prof for a CPU profile breakdown).
 //
-// Two figures per case: `per run` = hops / wall time of a 20 ms run (what an
-// experiment's point costs, set-up of tables, flows and workers' state
-// included), and `steady` = the marginal rate between a 20 ms and a 100 ms
-// run of the same scenario (the per-hop cost alone, set-up cancelled out).
+// Two figures per case: `per run` = hops / wall time of a 20 ms run (2 ms
+// for the 18-core reference points; what an experiment's point costs,
+// set-up of tables, flows and workers' state included), and `steady` = the
+// marginal rate between that run and one 5 times longer (the per-hop cost
+// alone, set-up cancelled out).
 //
 //   npm run build && node bench/chain.mjs [--quick]
 import { createWorkerPool, runScenario } from '../dist/engine/run.js';
@@ -28,6 +29,23 @@ function scenario(cores, entries, ms) {
   }), { kinds: NF_KINDS, baseDir: null });
 }
 
+/**
+ * One point of `emu scenario rtc-vs-pl` as the experiment builds it: 18 cores
+ * of the [ExecModels] server, 90 flows at 100 GbE line rate, 64 B frames,
+ * 1024-entry tables and 8 backends, RTC (18 instances) or PL (6 x 3).
+ */
+function referencePoint(model, ms) {
+  return validateScenario(layoutChain({
+    name: `bench-chain-ref-${model.model}`,
+    machine: EXEC_MODELS_MACHINE,
+    port: { lineRate: '100Gbps', traffic: { flows: 90, frameSize: 64, rate: 'line', srcNet: SRC_NET, dstNet: DST_NET } },
+    chain: referenceChain({ stateEntries: 1024, backends: 8, aclRules: 100, seed: 1 }),
+    model,
+    queue: { size: 1024, whenFull: 'backpressure' },
+    duration: `${ms}ms`,
+  }), { kinds: NF_KINDS, baseDir: null });
+}
+
 async function timed(s, threads, pool) {
   const t0 = process.hrtime.bigint();
   const { record } = await runScenario(s, { threads, pool });
@@ -37,9 +55,9 @@ async function timed(s, threads, pool) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(label, cores, entries, threads) {
-  const short = scenario(cores, entries, ms);
-  const long = scenario(cores, entries, 5 * ms);
+async function measure(label, make, threads) {
+  const short = make(1);
+  const long = make(5);
   // Warm workers, as an experiment's points use them: start-up is not counted.
   const pool = createWorkerPool(threads);
   await runScenario(short, { threads, pool });
@@ -65,9 +83,13 @@ async function measure(label, cores, entries, threads) {
 }
 
 const ms = quick ? 2 : 20;
+// The reference points are 18 times the traffic of one core: shorter runs.
+const refMs = quick ? 0.2 : 2;
 const rows = [
-  await measure('1 core, 1024 entries, 1 thread', 1, 1024, 1),
-  await measure('1 core, 100K entries, 1 thread', 1, 100_000, 1),
-  await measure('2 cores, 1024 entries, 2 threads', 2, 1024, 2),
+  await measure('1 core, 1024 entries, 1 thread', (k) => scenario(1, 1024, k * ms), 1),
+  await measure('1 core, 100K entries, 1 thread', (k) => scenario(1, 100_000, k * ms), 1),
+  await measure('2 cores, 1024 entries, 2 threads', (k) => scenario(2, 1024, k * ms), 2),
+  await measure('rtc-vs-pl RTC 18 cores, 2 threads', (k) => referencePoint({ model: 'rtc', cores: 18 }, k * refMs), 2),
+  await measure('rtc-vs-pl PL 6x3 cores, 2 threads', (k) => referencePoint({ model: 'pl', pipelines: 6 }, k * refMs), 2),
 ];
 console.log(JSON.stringify({ bench: 'chain', rows }));
