@@ -3,7 +3,8 @@
  * thread it is given) and assembles the output: a versioned JSON document,
  * CSV rows, and the summary tables and plots.
  */
-import { createWorkerPool, resolveThreads, runScenario, type WorkerPool } from '../engine/run.js';
+import { busyCoreCount, createWorkerPool, resolveThreads, runScenario, type WorkerPool } from '../engine/run.js';
+import { buildPlan } from '../graph/plan.js';
 import type { ResultRecord } from '../metrics/record.js';
 import { NF_KINDS } from '../nf/catalog.js';
 import { validateScenario } from '../scenario/validate.js';
@@ -40,8 +41,9 @@ export async function runExperiment(exp: Experiment, params: ExperimentParams, o
       const point = points[i]!;
       opts.onPoint?.(i, points.length, point.label);
       const scenario = validateScenario(point.scenario, { kinds: NF_KINDS, baseDir: null });
-      const threads = resolveThreads(opts.threads ?? scenario.threads, scenario.machine.cores);
-      if (pool === null || pool.threads !== threads) {
+      // No more workers than the point has busy cores (runScenario starts no more either).
+      const threads = Math.min(resolveThreads(opts.threads ?? scenario.threads, scenario.machine.cores), busyCoreCount(buildPlan(scenario)));
+      if (pool === null || pool.threads < threads) {
         await pool?.close();
         pool = createWorkerPool(threads);
       }
