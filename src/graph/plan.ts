@@ -16,6 +16,7 @@
  */
 import { NF_KINDS, findNfKind } from '../nf/catalog.js';
 import type { Scenario } from '../scenario/types.js';
+import { MAX_POOL_CAPACITY } from '../packet/pool.js';
 
 /** Where packets leaving an output gate go. */
 export type Target =
@@ -302,11 +303,36 @@ export function buildPlan(s: Scenario): Plan {
 }
 
 /**
+ * Packet slots the NIC partitions of a sharded plan may add up to (2 GiB of
+ * frame slots). Each shard's partition must hold everything that can be
+ * alive at once (the shared queues included), so n shards need n times
+ * that; past this budget each port gets a single NIC actor instead, which
+ * feeds its consumers on every worker (it rings their doorbells).
+ */
+export const SHARDED_POOL_BUDGET = 1 << 20;
+
+/**
  * Split each port's NIC into one actor per worker thread that hosts a
  * consumer of its RX queues (see NicPlan), give each its pool partition and
  * make it the producer of its queues' rings. Returns a new plan.
+ * @throws PlanError if even one NIC actor per port needs a pool above MAX_POOL_CAPACITY.
  */
 export function shardNics(base: Plan, s: Scenario, workerOfCore: (core: number) => number): Plan {
+  let plan = shardNicsBy(base, s, workerOfCore);
+  if (plan.poolCapacity > SHARDED_POOL_BUDGET) {
+    const whole = shardNicsBy(base, s, () => 0);
+    if (whole.nics.length < plan.nics.length) plan = whole;
+  }
+  if (plan.poolCapacity > MAX_POOL_CAPACITY) {
+    throw new PlanError([
+      `the packet pool would need ${plan.poolCapacity} buffers, more than the ${MAX_POOL_CAPACITY} it can have: it must hold everything the queues, their rings and the RX rings can hold at once; use fewer or smaller queues or RX rings`,
+    ]);
+  }
+  return plan;
+}
+
+/** shardNics with the shards given by `group` (queues whose consumers share a group share a NIC actor). */
+function shardNicsBy(base: Plan, s: Scenario, group: (core: number) => number): Plan {
   const channels = base.channels.map((c) => ({ ...c }));
   const nics: NicPlan[] = [];
   let poolBase = 0;
@@ -316,7 +342,7 @@ export function shardNics(base: Plan, s: Scenario, workerOfCore: (core: number) 
     const byWorker = new Map<number, number[]>();
     port.rxChannels.forEach((ch, q) => {
       if (ch < 0) return;
-      const w = workerOfCore(channels[ch]!.consumerCore);
+      const w = group(channels[ch]!.consumerCore);
       const list = byWorker.get(w) ?? [];
       list.push(q);
       byWorker.set(w, list);

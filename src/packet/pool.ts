@@ -40,8 +40,8 @@ export const HEADROOM_BYTES = 128;
 export const MAX_FRAME_BYTES = SLOT_BYTES - HEADROOM_BYTES;
 /** `flowId` of a packet that no generator flow produced. */
 export const NO_FLOW = 0xffffffff;
-/** Largest accepted pool capacity (2^22 slots = 8 GiB of frame data). */
-export const MAX_POOL_CAPACITY = 1 << 22;
+/** Largest accepted pool capacity (2^21 slots = 4 GiB of frame data, the longest byte array Node 20's V8 makes). */
+export const MAX_POOL_CAPACITY = 1 << 21;
 
 /** State values of `PacketPool.state`. */
 export const SLOT_FREE = 0;

@@ -5,21 +5,23 @@
  */
 import { describe, expect, it } from 'vitest';
 import { busyCoreCount, placeCores, runScenario } from '../../src/engine/run.js';
-import { buildPlan } from '../../src/graph/plan.js';
+import { buildPlan, PlanError, shardNics, SHARDED_POOL_BUDGET } from '../../src/graph/plan.js';
 import { layoutChain, type ChainLayout } from '../../src/graph/exec-models.js';
 import { referenceChain, SRC_NET, DST_NET, EXEC_MODELS_MACHINE } from '../../src/experiments/chains.js';
 import { NF_KINDS } from '../../src/nf/catalog.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { recordToJson } from '../../src/metrics/record.js';
 
-function chainScenario(model: ChainLayout['model'], duration = '50us') {
+function chainScenario(model: ChainLayout['model'], duration = '50us', warmup?: string) {
   return validateScenario(layoutChain({
     name: 'placement',
     machine: EXEC_MODELS_MACHINE,
     port: { lineRate: '100Gbps', traffic: { flows: 90, frameSize: 64, rate: '10Mpps', srcNet: SRC_NET, dstNet: DST_NET } },
     chain: referenceChain({ stateEntries: 1024, backends: 64, aclRules: 20, seed: 1 }),
     model,
+    queue: { size: 1024, whenFull: 'backpressure' },
     duration,
+    ...(warmup === undefined ? {} : { warmup }),
   }), { kinds: NF_KINDS, baseDir: null });
 }
 
@@ -62,5 +64,38 @@ describe('placing emulated cores on worker threads', () => {
     expect(many.threads).toBe(2);
     expect(recordToJson(many.record)).toBe(recordToJson(one.record));
     expect(one.record.totals.delivered).toBeGreaterThan(0);
+  });
+
+  it('gives each port one NIC actor when one per worker would need too big a packet pool, with the same results', async () => {
+    const hybrid = chainScenario({ model: 'hybrid', stages: [['acl'], ['lb', 'l3fwd']], replicas: [12, 6] }, '30us', '10us');
+    const base = buildPlan(hybrid);
+    // One worker per ACL core: 12 NIC shards, each sized for every queue of the chain.
+    const perWorker = shardNics(base, hybrid, (c) => c);
+    expect(perWorker.nics).toHaveLength(1);
+    expect(perWorker.poolCapacity).toBeLessThanOrEqual(SHARDED_POOL_BUDGET);
+    expect(perWorker.nics[0]!.queues).toHaveLength(12);
+    // Within the budget the shards stay (two workers, RTC: one NIC actor each).
+    const rtc = chainScenario({ model: 'rtc', cores: 18 });
+    expect(shardNics(buildPlan(rtc), rtc, (c) => (c < 9 ? 0 : 1)).nics).toHaveLength(2);
+    // Before: 12 workers made a 6 GiB pool, past the longest byte array V8 makes ("Invalid typed array length").
+    const two = await runScenario(hybrid, { threads: 2 });
+    const twelve = await runScenario(hybrid, { threads: 12 });
+    expect(twelve.threads).toBe(12);
+    expect(recordToJson(twelve.record)).toBe(recordToJson(two.record));
+    expect(two.record.totals.delivered).toBeGreaterThan(0);
+  });
+
+  it('a plan whose packet pool would pass the largest byte array is a PlanError naming the cause', () => {
+    const s = validateScenario(layoutChain({
+      name: 'huge-queues',
+      machine: EXEC_MODELS_MACHINE,
+      port: { lineRate: '100Gbps', traffic: { flows: 90, frameSize: 64, rate: '1Mpps', srcNet: SRC_NET, dstNet: DST_NET } },
+      chain: referenceChain({ stateEntries: 1024, backends: 8, aclRules: 20, seed: 1 }),
+      model: { model: 'pl', pipelines: 1 },
+      queue: { size: 1 << 20, whenFull: 'backpressure' },
+      duration: '10us',
+    }), { kinds: NF_KINDS, baseDir: null });
+    expect(() => buildPlan(s)).toThrow(PlanError);
+    expect(() => buildPlan(s)).toThrow(/packet pool would need \d+ buffers, more than the 2097152/);
   });
 });
