@@ -87,7 +87,8 @@ export interface PortPlan {
  * identical in every shard) but creates, counts and delivers only the frames
  * of its own RX queues. A port is one shard until shardNics() splits it by
  * the worker thread of the queues' consumers, so that frame creation runs
- * beside the cores that take the frames; results do not depend on the split.
+ * beside the cores that take the frames (unless the shards' pool partitions
+ * would pass SHARDED_POOL_BUDGET); results do not depend on the split.
  */
 export interface NicPlan {
   id: number;
