@@ -187,6 +187,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   }
 
   let failure: Error | null = null;
+  let reusable = false;
   const fail = (e: unknown) => {
     const err = e instanceof Error ? e : new Error(String(e));
     // A worker that stopped because another one failed reports ABORTED_MESSAGE;
@@ -256,6 +257,9 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
     const settled = await Promise.allSettled(tasks);
     for (const r of settled) if (r.status === 'rejected') fail(r.reason);
     if (failure !== null) throw failure;
+    // Every worker is done with the shared buffers: a later run may have them.
+    // (Read the pool's state first: countInFlight below.)
+    reusable = true;
     const results = settled.map((r) => (r as PromiseFulfilledResult<HostResult>).value);
     const tapSummary = writeTaps(plan, results.map((r) => r.taps), s.hz);
     const inFlight = countInFlight(shared, plan);
@@ -268,6 +272,7 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
     for (const ch of channels) ch.port1.close();
     // A failed run may leave workers in any state: never hand them on.
     if (own || failure !== null) await workers.close();
+    if (reusable) shared.release();
   }
 }
 

@@ -51,6 +51,7 @@ import { SpscRing } from '../ring/spsc-ring.js';
 import { PacketPool, type PacketPoolShared } from '../packet/pool.js';
 import type { Plan } from '../graph/plan.js';
 import { PacketLineTable } from '../hw/coherence.js';
+import { giveBackSab, takeSab } from './sab-cache.js';
 
 const SLOT_INTS = 16; // 64 bytes
 export const EPOCH = 0;
@@ -105,9 +106,22 @@ export class SharedState {
       rings.push(r.sab);
       deqTimes.push(ch.mode === 'backpressure' ? new SharedArrayBuffer(8 * ch.ringCapacity) : null);
     }
-    const pool = PacketPool.create(plan.poolCapacity);
-    const lines = hardwareModel ? PacketLineTable.create(plan.poolCapacity).sab : null;
+    // The big buffers come from earlier runs when they can (engine/sab-cache.ts).
+    const pool = PacketPool.create(plan.poolCapacity, takeSab);
+    const lines = hardwareModel ? PacketLineTable.create(plan.poolCapacity, takeSab).sab : null;
     return new SharedState({ control, clocks, rings, deqTimes, pool: pool.shared(), workers, lines });
+  }
+
+  /**
+   * COLD: hand the pool's and the line table's buffers on to a later run.
+   * Only when no thread will touch them again: every worker of the run has
+   * returned (runScenario calls this after all its worker tasks settled).
+   */
+  release(): void {
+    const h = this.handles;
+    giveBackSab(h.pool.dataSab);
+    giveBackSab(h.pool.metaSab);
+    if (h.lines !== null) giveBackSab(h.lines);
   }
 
   static attach(h: SharedHandles): SharedState {

@@ -71,6 +71,7 @@ import {
   SRC_REMOTE_LLC,
 } from './mem-counters.js';
 import { type MachinePreset, socketOfCore, totalCores } from './preset.js';
+import { freshSab, type SabSource } from '../util/sab-source.js';
 
 /** packetLineCost's answer when the reader is the writer: price the line through the reader's own caches. */
 export const PRICE_BY_CACHES = -1;
@@ -132,10 +133,14 @@ export class PacketLineTable {
     return capacity * PKT_LINE_WORDS * 4;
   }
 
-  /** COLD: a new table, every packet as if just written by the NIC. */
-  static create(capacity: number): PacketLineTable {
+  /**
+   * COLD: a new table (its buffer from `newSab`, fresh or reused: every
+   * word a packet's state uses is rewritten), every packet as if just
+   * written by the NIC.
+   */
+  static create(capacity: number, newSab: SabSource = freshSab): PacketLineTable {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
-    const t = new PacketLineTable(capacity, new SharedArrayBuffer(PacketLineTable.bytesFor(capacity)));
+    const t = new PacketLineTable(capacity, newSab(PacketLineTable.bytesFor(capacity)).sab);
     for (let h = 0; h < capacity; h++) t.nicWrote(h);
     return t;
   }

@@ -31,6 +31,7 @@
  * - Every handle belongs to exactly one PoolPartition (one allocating thread);
  *   partitions never overlap, so `state` has a single writer of 1.
  */
+import { freshSab, type SabSource } from '../util/sab-source.js';
 
 /** Bytes of one frame slot (headroom + frame). */
 export const SLOT_BYTES = 2048;
@@ -176,17 +177,19 @@ export class PacketPool {
   }
 
   /**
-   * COLD: allocates a new pool. Every slot starts free with reset metadata.
+   * COLD: allocates a new pool (its buffers from `newSab`). Every slot
+   * starts free with reset metadata.
    * @throws RangeError if capacity is not an integer in 1..MAX_POOL_CAPACITY.
    */
-  static create(capacity: number): PacketPool {
+  static create(capacity: number, newSab: SabSource = freshSab): PacketPool {
     checkCapacity(capacity, 'capacity');
     const layout = metaLayout(capacity);
-    const pool = new PacketPool(
-      capacity,
-      new SharedArrayBuffer(capacity * SLOT_BYTES),
-      new SharedArrayBuffer(layout.totalBytes),
-    );
+    const data = newSab(capacity * SLOT_BYTES);
+    const meta = newSab(layout.totalBytes);
+    // A reused metadata buffer starts over (every slot free); a reused frame
+    // buffer keeps its bytes, as a slot does from one frame to the next.
+    if (!meta.fresh) new Uint8Array(meta.sab).fill(0);
+    const pool = new PacketPool(capacity, data.sab, meta.sab);
     for (let h = 0; h < capacity; h++) pool.reset(h);
     return pool;
   }
