@@ -28,7 +28,7 @@ import { ConstantArrivals, PoissonArrivals } from '../traffic/arrivals.js';
 import { makeRandomFlows, type FlowSet } from '../traffic/flows.js';
 import { cachedFlowSet, derivedFromFlows } from '../traffic/flow-cache.js';
 import { readPcapFile, type PcapFile } from '../traffic/pcap.js';
-import { DEFAULT_TOEPLITZ_KEY, rssQueue, toeplitzIpv4 } from '../traffic/rss.js';
+import { DEFAULT_TOEPLITZ_KEY, rssQueue, toeplitzIpv4, toeplitzIpv6 } from '../traffic/rss.js';
 import { SizeSampler, sizeMixFrom } from '../traffic/size-mix.js';
 import { FCS_BYTES, WIRE_OVERHEAD_BYTES } from '../util/units.js';
 import { Prng } from '../util/prng.js';
@@ -192,14 +192,20 @@ class PcapSource implements TrafficSource {
     return this.file.origLen[this.i]! + FCS_BYTES;
   }
 
-  /** RSS hash of record i (0 for frames that are not IPv4 TCP/UDP), computed once per record. */
+  /**
+   * RSS hash of record i, computed once per record: the Toeplitz hash of
+   * the IPv4 or IPv6 addresses and, for TCP/UDP, ports (ports 0 otherwise,
+   * which is the address-only hash); 0 for frames the parser rejects or
+   * that are not IP.
+   */
   private hashOf(i: number): number {
     if (this.hashes[i] === HASH_UNKNOWN) {
       const f = this.file;
       const p = this.parsed;
       let hash = 0;
-      if (parsePacket(f.bytes, f.dataOffset[i]!, f.capLen[i]!, p, false) === ParseResult.Ok && p.ipVersion === 4) {
-        hash = toeplitzIpv4(p.srcIp, p.dstIp, p.srcPort, p.dstPort, DEFAULT_TOEPLITZ_KEY);
+      if (parsePacket(f.bytes, f.dataOffset[i]!, f.capLen[i]!, p, false) === ParseResult.Ok) {
+        if (p.ipVersion === 4) hash = toeplitzIpv4(p.srcIp, p.dstIp, p.srcPort, p.dstPort, DEFAULT_TOEPLITZ_KEY);
+        else if (p.ipVersion === 6) hash = toeplitzIpv6(f.bytes, p.srcIp6Off, p.dstIp6Off, p.srcPort, p.dstPort, DEFAULT_TOEPLITZ_KEY);
       }
       this.hashes[i] = hash;
     }

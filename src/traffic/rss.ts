@@ -5,15 +5,19 @@
  *
  * Toeplitz: for every set bit of the input (most significant bit of the first
  * byte first), XOR into the result the 32-bit window of the key that starts at
- * that bit position. Inputs for IPv4, in network byte order:
- *   with ports     srcIp(4) dstIp(4) srcPort(2) dstPort(2)   = 12 bytes
- *   without ports  srcIp(4) dstIp(4)                          =  8 bytes
+ * that bit position. Inputs, in network byte order:
+ *   IPv4 with ports     srcIp(4) dstIp(4) srcPort(2) dstPort(2)    = 12 bytes
+ *   IPv4 without ports  srcIp(4) dstIp(4)                           =  8 bytes
+ *   IPv6 with ports     srcIp(16) dstIp(16) srcPort(2) dstPort(2)  = 36 bytes
+ *   IPv6 without ports  srcIp(16) dstIp(16)                         = 32 bytes
+ * A zero byte contributes nothing, so the with-ports hash of ports 0 and 0
+ * is the without-ports hash.
  *
  * Speed: the hash is linear over XOR, so each input byte contributes the XOR
  * of the windows for its set bits, independent of the other bytes. A
  * ToeplitzKey precomputes, per input byte position p and byte value v, that
- * contribution in `table[p * 256 + v]`; a hash is then 8 or 12 table loads
- * and XORs, no branches, no allocation.
+ * contribution in `table[p * 256 + v]`; a hash is then one table load and
+ * XOR per input byte, no branches, no allocation.
  */
 
 /**
@@ -29,9 +33,10 @@ export const DEFAULT_RSS_KEY_BYTES: Uint8Array = Uint8Array.of(
   0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
 );
 
-/** Input bytes of the IPv4 4-tuple, the longest input precomputed. */
+/** Input bytes of the IPv4 4-tuple: the shortest key must cover it. */
 const IPV4_TUPLE_BYTES = 12;
-// TODO: IPv6 (36-byte input) needs 36 table rows; add them when the NIC grows IPv6 traffic.
+/** Input bytes of the IPv6 4-tuple, the longest input (needs a key of 40 bytes, as the default). */
+const IPV6_TUPLE_BYTES = 36;
 
 /** A Toeplitz key with its per-byte contribution tables. */
 export class ToeplitzKey {
@@ -41,8 +46,10 @@ export class ToeplitzKey {
    * input byte position p. Int32Array so the XOR chain stays in int32.
    */
   readonly table: Int32Array;
+  /** Input bytes the key covers (its length minus one 32-bit window, at most 36): 36 for IPv6 4-tuples. */
+  readonly inputBytes: number;
 
-  /** COLD: the key must cover the input plus one 32-bit window (>= 16 bytes). */
+  /** COLD: the key must cover the input plus one 32-bit window (>= 16 bytes; 40 for IPv6). */
   constructor(keyBytes: Uint8Array) {
     const needBytes = IPV4_TUPLE_BYTES + 4;
     if (keyBytes.length < needBytes) {
@@ -57,8 +64,10 @@ export class ToeplitzKey {
       const hi = (kb[b]! << 24) | (kb[b + 1]! << 16) | (kb[b + 2]! << 8) | kb[b + 3]!;
       return s === 0 ? hi | 0 : (hi << s) | ((b + 4 < kb.length ? kb[b + 4]! : 0) >>> (8 - s));
     };
-    const table = new Int32Array(IPV4_TUPLE_BYTES * 256);
-    for (let p = 0; p < IPV4_TUPLE_BYTES; p++) {
+    const rows = Math.min(IPV6_TUPLE_BYTES, kb.length - 4);
+    this.inputBytes = rows;
+    const table = new Int32Array(rows * 256);
+    for (let p = 0; p < rows; p++) {
       const row = p * 256;
       for (let v = 1; v < 256; v++) {
         // Build from the value without its lowest set bit (already computed).
@@ -111,6 +120,37 @@ export function toeplitzIpv4NoPorts(srcIp: number, dstIp: number, key: ToeplitzK
     t[1280 + ((dstIp >>> 16) & 255)]! ^
     t[1536 + ((dstIp >>> 8) & 255)]! ^
     t[1792 + (dstIp & 255)]!
+  ) >>> 0;
+}
+
+/**
+ * HOT: Toeplitz hash (uint32) of the IPv6 4-tuple: the 16-byte source and
+ * destination addresses at `srcOff` and `dstOff` of `bytes` (as in the
+ * packet), ports as uint16, host order. Ports 0 and 0 give the
+ * address-only hash (non-TCP/UDP packets).
+ * @throws RangeError if the key is shorter than 40 bytes.
+ */
+export function toeplitzIpv6(
+  bytes: Uint8Array,
+  srcOff: number,
+  dstOff: number,
+  srcPort: number,
+  dstPort: number,
+  key: ToeplitzKey = DEFAULT_TOEPLITZ_KEY,
+): number {
+  if (key.inputBytes < IPV6_TUPLE_BYTES) {
+    throw new RangeError(`toeplitzIpv6: the key covers ${key.inputBytes} input bytes, an IPv6 4-tuple is ${IPV6_TUPLE_BYTES} (a 40-byte key)`);
+  }
+  const t = key.table;
+  let h = 0;
+  for (let i = 0; i < 16; i++) h ^= t[i * 256 + bytes[srcOff + i]!]!;
+  for (let i = 0; i < 16; i++) h ^= t[(16 + i) * 256 + bytes[dstOff + i]!]!;
+  return (
+    h ^
+    t[32 * 256 + ((srcPort >>> 8) & 255)]! ^
+    t[33 * 256 + (srcPort & 255)]! ^
+    t[34 * 256 + ((dstPort >>> 8) & 255)]! ^
+    t[35 * 256 + (dstPort & 255)]!
   ) >>> 0;
 }
 

@@ -18,6 +18,7 @@ import { NF_KINDS } from '../../src/nf/catalog.js';
 import { internetChecksum, l4ChecksumIpv4 } from '../../src/packet/checksum.js';
 import {
   ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
   IP_PROTO_UDP,
   IPV4_FLAG_DF,
   read16,
@@ -25,11 +26,12 @@ import {
   setL4ChecksumIpv4,
   writeEthernet,
   writeIpv4Header,
+  writeIpv6Header,
   writeUdpHeader,
 } from '../../src/packet/headers.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { encodePcap, readPcapFile, type PcapFile } from '../../src/traffic/pcap.js';
-import { DEFAULT_TOEPLITZ_KEY, rssQueue, toeplitzIpv4 } from '../../src/traffic/rss.js';
+import { DEFAULT_TOEPLITZ_KEY, rssQueue, toeplitzIpv4, toeplitzIpv6 } from '../../src/traffic/rss.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'emu-pcap-tap-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -291,6 +293,61 @@ describe('RSS over two RX queues, one core each', () => {
       const want = input.filter((_, i) => expectedQueue[i] === q).map(swapped);
       expect(taps[q]!.count).toBe(want.length);
       for (let i = 0; i < want.length; i++) expectBytes(recordBytes(taps[q]!, i), want[i]!, `queue ${q} record ${i}`);
+    }
+  });
+});
+
+describe('RSS of IPv6 frames', () => {
+  it('spreads IPv6 UDP flows over four RX queues by their Toeplitz hash, each flow on one queue', async () => {
+    // 24 flows 2001:db8::<f+1> -> 2001:db8:1::<f+7>, ports per flow; 10 frames each, interleaved.
+    const V6_FLOWS = 24;
+    const addr = (group6: number, last: number) => Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, 0, group6, ...new Array<number>(9).fill(0), last]);
+    const frames: Uint8Array[] = [];
+    const queueOf: number[] = [];
+    for (let i = 0; i < 10 * V6_FLOWS; i++) {
+      const f = (i * 5) % V6_FLOWS;
+      const src = addr(0, f + 1);
+      const dst = addr(1, f + 7);
+      const len = 14 + 40 + 8 + 18;
+      const b = new Uint8Array(len);
+      writeEthernet(b, 0, DUT_MAC, 0x02_00_00_00_20_00 + f, ETHERTYPE_IPV6);
+      writeIpv6Header(b, 14, 0, 0, len - 54, IP_PROTO_UDP, 64, src, 0, dst, 0);
+      writeUdpHeader(b, 54, 3000 + f, 4000 + 2 * f, len - 54);
+      frames.push(b);
+      queueOf.push(f);
+    }
+    const hashOfFlow = (f: number) => toeplitzIpv6(Uint8Array.from([...addr(0, f + 1), ...addr(1, f + 7)]), 0, 16, 3000 + f, 4000 + 2 * f, DEFAULT_TOEPLITZ_KEY);
+    const expectedQueue = Array.from({ length: V6_FLOWS }, (_, f) => rssQueue(hashOfFlow(f), 4));
+    // The fixture must load every queue, or the test proves little.
+    expect(new Set(expectedQueue)).toEqual(new Set([0, 1, 2, 3]));
+
+    const d = join(dir, `case-${caseNo++}`);
+    mkdirSync(d);
+    writeFileSync(join(d, 'v6.pcap'), encodePcap(frames.map((data, i) => ({ tsNs: T0_NS + i * GAP_NS, data })), { nanoResolution: false }));
+    const lines = [
+      'name: pcap-rss-v6',
+      'duration: 1ms',
+      'machine: { hz: 2.6GHz, cores: 4 }',
+      'ports:',
+      '  - { name: eth0, lineRate: 100Gbps, rxQueues: 4, traffic: { pcap: v6.pcap, timing: recorded } }',
+      'modules:',
+      ...[0, 1, 2, 3].map((q) => `  - { name: swap${q}, kind: macswap, config: { cyclesPerPacket: 60 } }`),
+      'edges:',
+      ...[0, 1, 2, 3].flatMap((q) => [`  - { from: eth0.rx${q}, to: swap${q} }`, `  - { from: swap${q}, to: eth0.tx }`]),
+      'tasks:',
+      ...[0, 1, 2, 3].map((q) => `  - { root: eth0.rx${q}, core: ${q} }`),
+      'taps:',
+      ...[0, 1, 2, 3].map((q) => `  - { at: "swap${q}:0", file: q${q}.pcap }`),
+    ];
+    writeFileSync(join(d, 'scenario.yaml'), `${lines.join('\n')}\n`);
+    const { record } = await runScenario(load(join(d, 'scenario.yaml')), { threads: 2 });
+    expect(record.totals).toMatchObject({ generated: frames.length, delivered: frames.length, dropped: 0, conserved: true });
+    for (let q = 0; q < 4; q++) {
+      const tap = readPcapFile(join(d, `q${q}.pcap`));
+      const want = frames.filter((_, i) => expectedQueue[queueOf[i]!] === q);
+      expect(tap.count, `queue ${q}`).toBe(want.length);
+      // Each frame is one of this queue's flows (the source MAC's low byte names the flow, after the swap at bytes 0..5).
+      for (let i = 0; i < tap.count; i++) expect(expectedQueue[recordBytes(tap, i)[5]!]).toBe(q);
     }
   });
 });

@@ -9,6 +9,7 @@ import {
   rssQueue,
   toeplitzIpv4,
   toeplitzIpv4NoPorts,
+  toeplitzIpv6,
 } from '../../src/traffic/rss.js';
 
 /**
@@ -53,7 +54,56 @@ const MS_IPV4_VECTORS = [
   { dst: '202.188.127.2', dport: 1303, src: '153.39.163.191', sport: 44251, noPorts: 0x5d1809c5, withPorts: 0x10e828a2 },
 ];
 
+/** 16 bytes of an IPv6 address in text form (with at most one "::"). Test-only. */
+function v6(text: string): number[] {
+  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, null];
+  const groups = (x: string) => (x === '' ? [] : x.split(':').map((g) => parseInt(g, 16)));
+  const hi = groups(head);
+  const lo = tail === null ? [] : groups(tail);
+  const all = [...hi, ...new Array<number>(8 - hi.length - lo.length).fill(0), ...lo];
+  return all.flatMap((g) => [g >>> 8, g & 255]);
+}
+
+/**
+ * The same page's IPv6 table (also the Intel 82599 datasheet's RSS
+ * verification suite): hash over the addresses only, and with TCP ports.
+ */
+const MS_IPV6_VECTORS = [
+  { dst: '3ffe:2501:200:3::1', dport: 1766, src: '3ffe:2501:200:1fff::7', sport: 2794, noPorts: 0x2cc18cd5, withPorts: 0x40207d3d },
+  { dst: 'ff02::1', dport: 4739, src: '3ffe:501:8::260:97ff:fe40:efab', sport: 14230, noPorts: 0x0f0c461c, withPorts: 0xdde51bbf },
+  { dst: 'fe80::200:f8ff:fe21:67cf', dport: 38024, src: '3ffe:1900:4545:3:200:f8ff:fe21:67cf', sport: 44251, noPorts: 0x4b61e985, withPorts: 0x02d1feef },
+];
+
 describe('Toeplitz hash (Microsoft RSS)', () => {
+  for (const v of MS_IPV6_VECTORS) {
+    it(`matches the Microsoft IPv6 vector [${v.src}]:${v.sport} -> [${v.dst}]:${v.dport}`, () => {
+      // The addresses where a packet has them: 8 bytes of other header first, as in an IPv6 header.
+      const bytes = Uint8Array.from([...new Array<number>(8).fill(0xee), ...v6(v.src), ...v6(v.dst)]);
+      expect(toeplitzIpv6(bytes, 8, 24, v.sport, v.dport)).toBe(v.withPorts);
+      expect(toeplitzIpv6(bytes, 8, 24, 0, 0)).toBe(v.noPorts);
+      const input = [...v6(v.src), ...v6(v.dst)];
+      expect(toeplitzReference(DEFAULT_RSS_KEY_BYTES, [...input, v.sport >>> 8, v.sport & 255, v.dport >>> 8, v.dport & 255])).toBe(v.withPorts);
+      expect(toeplitzReference(DEFAULT_RSS_KEY_BYTES, input)).toBe(v.noPorts);
+    });
+  }
+
+  it('IPv6: agrees with the bitwise reference on random tuples and keys, and needs a 40-byte key', () => {
+    const p = new Prng(7);
+    for (let k = 0; k < 3; k++) {
+      const keyBytes = Uint8Array.from({ length: 40 }, () => p.nextInt(256));
+      const key = new ToeplitzKey(keyBytes);
+      for (let i = 0; i < 200; i++) {
+        const addrs = Array.from({ length: 32 }, () => p.nextInt(256));
+        const sport = p.nextInt(65536);
+        const dport = p.nextInt(65536);
+        const bytes = Uint8Array.from(addrs);
+        expect(toeplitzIpv6(bytes, 0, 16, sport, dport, key))
+          .toBe(toeplitzReference(keyBytes, [...addrs, sport >>> 8, sport & 255, dport >>> 8, dport & 255]));
+      }
+    }
+    expect(() => toeplitzIpv6(new Uint8Array(32), 0, 16, 1, 2, new ToeplitzKey(new Uint8Array(39)))).toThrow(/covers 35 input bytes, an IPv6 4-tuple is 36/);
+  });
+
   it('uses the published 40-byte default key', () => {
     expect(DEFAULT_RSS_KEY_BYTES.length).toBe(40);
     expect(Array.from(DEFAULT_RSS_KEY_BYTES.subarray(0, 4))).toEqual([0x6d, 0x5a, 0x56, 0xda]);
