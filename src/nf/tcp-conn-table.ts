@@ -14,10 +14,17 @@
  * per-entry state is struct-of-arrays indexed by id (per-direction state
  * lives in tcp-reassembly.ts, indexed 2 * id + dir).
  *
+ * Idle entries: each entry keeps the time of its connection's last packet
+ * (`touch`). The owner ages them lazily, as Snort's stream preprocessor
+ * does its sessions: a lookup that finds an idle entry removes it and
+ * misses (the connection starts over), and when the table is full `reclaim`
+ * looks at a few entries from a clock hand and frees the first idle one.
+ *
  * Simulated memory: slots are 8 bytes; an entry record is one 64-byte line
- * holding the key (36 bytes) and the flags byte. Declared: every probed
- * slot, the key on a hash match, slot/entry writes on insert, flag writes
- * and the slots a deletion shifts.
+ * holding the key (36 bytes), the flags byte and the last-seen time (8
+ * bytes at 40). Declared: every probed slot, the key on a hash match,
+ * slot/entry writes on insert, flag and last-seen writes, the entries
+ * reclaim looks at, and the slots a deletion shifts.
  * All methods except the constructor are HOT: no allocation, no throwing.
  */
 import type { MemoryModel } from './nf.js';
@@ -26,6 +33,8 @@ export const KEY_WORDS = 9;
 const SLOT_BYTES = 8;
 const ENTRY_BYTES = 64;
 const KEY_BYTES = KEY_WORDS * 4;
+/** Offset of the last-seen time in an entry record. */
+const SEEN_OFF = 40;
 const EMPTY = -1;
 
 /** Entry flags. */
@@ -48,6 +57,12 @@ export class TcpConnTable {
   readonly flags: Uint8Array;
   private readonly freeIds: Int32Array;
   private freeCount: number;
+  /** Per entry: virtual time (cycles) of the connection's last packet (touch). */
+  readonly lastSeen: Float64Array;
+  /** Per entry: 1 while it holds a connection. */
+  private readonly live: Uint8Array;
+  /** Next entry id reclaim looks at. */
+  private hand = 0;
 
   /** Key of the packet being looked up (canonical), its hash and the packet's direction. */
   readonly key = new Uint32Array(KEY_WORDS);
@@ -74,6 +89,8 @@ export class TcpConnTable {
     this.freeIds = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.freeIds[i] = capacity - 1 - i;
     this.freeCount = capacity;
+    this.lastSeen = new Float64Array(capacity);
+    this.live = new Uint8Array(capacity);
   }
 
   get slotBytes(): number {
@@ -175,9 +192,37 @@ export class TcpConnTable {
     const base = e * KEY_WORDS;
     for (let w = 0; w < KEY_WORDS; w++) this.keys[base + w] = this.key[w]!;
     this.flags[e] = 0;
+    this.live[e] = 1;
     mem.write(this.slotAddr + i * SLOT_BYTES, SLOT_BYTES);
     mem.write(this.entryAddr + e * ENTRY_BYTES, KEY_BYTES + 1);
     return e;
+  }
+
+  /** HOT: entry e's connection saw a packet at `now` (cycles). */
+  touch(e: number, now: number, mem: MemoryModel): void {
+    this.lastSeen[e] = now;
+    mem.write(this.entryAddr + e * ENTRY_BYTES + SEEN_OFF, 8);
+  }
+
+  /**
+   * HOT: the table is full; look at up to `scan` entries from the clock
+   * hand and remove the first whose last packet is older than `now - idle`.
+   * True if one was freed (the caller then looks its key up again: a
+   * removal moves slots).
+   */
+  reclaim(now: number, idle: number, scan: number, mem: MemoryModel): boolean {
+    const cap = this.capacity;
+    for (let k = 0; k < scan; k++) {
+      const e = this.hand;
+      this.hand = e + 1 === cap ? 0 : e + 1;
+      if (this.live[e] === 0) continue;
+      mem.read(this.entryAddr + e * ENTRY_BYTES + SEEN_OFF, 8);
+      if (now - this.lastSeen[e]! > idle) {
+        this.remove(e, mem);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** HOT: set entry e's flags. */
@@ -208,6 +253,7 @@ export class TcpConnTable {
     }
     this.slotEntry[i] = EMPTY;
     mem.write(this.slotAddr + i * SLOT_BYTES, SLOT_BYTES);
+    this.live[e] = 0;
     this.freeIds[this.freeCount++] = e;
   }
 }

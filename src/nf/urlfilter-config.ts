@@ -18,6 +18,9 @@
  *   oooOverflow    skip | drop: what happens to an out-of-order segment the
  *                  window cannot hold (see tcp-reassembly.ts); skip.
  *   nonTcp         pass | drop; pass.
+ *   idleTimeout    seconds (a number or a duration string such as "30s");
+ *                  a connection with no packet for longer is forgotten. 30
+ *                  (Snort 2 stream5's default TCP session timeout); 0 never.
  *   cyclesPerBatch, cyclesPerPacket, cyclesPerScannedByte: see DEFAULT_COST.
  */
 import {
@@ -25,6 +28,7 @@ import {
 } from '../util/config-check.js';
 import { PARSE_RESULT_COUNT, parseResultName } from '../packet/parse.js';
 import { Prng } from '../util/prng.js';
+import { parseDurationSeconds } from '../util/units.js';
 
 export interface UrlFilterConfig {
   patterns: string[];
@@ -35,6 +39,8 @@ export interface UrlFilterConfig {
   windowBytes: number;
   oooOverflow: 'skip' | 'drop';
   nonTcp: 'pass' | 'drop';
+  /** Seconds without a packet after which a connection is forgotten; 0 = never. */
+  idleTimeout: number;
   cyclesPerBatch: number;
   cyclesPerPacket: number;
   cyclesPerScannedByte: number;
@@ -69,9 +75,12 @@ export const DEFAULT_URL_PATTERNS: readonly string[] = [
 export const PARSE_DROP_REASONS: readonly string[] = Array.from({ length: PARSE_RESULT_COUNT - 1 }, (_, i) => parseResultName(i + 1));
 
 const KEYS = [
-  'patterns', 'generate', 'nocase', 'action', 'connections', 'windowBytes', 'oooOverflow', 'nonTcp',
+  'patterns', 'generate', 'nocase', 'action', 'connections', 'windowBytes', 'oooOverflow', 'nonTcp', 'idleTimeout',
   'cyclesPerBatch', 'cyclesPerPacket', 'cyclesPerScannedByte',
 ];
+
+/** Snort 2.9 manual, stream5_tcp `timeout`: "Session timeout. The default is 30". Seconds. */
+export const DEFAULT_IDLE_TIMEOUT_S = 30;
 const CONTENT_HELP = `a Snort-style content string (text with |hex| bytes, \\| and \\\\ escapes) of 1 to ${MAX_PATTERN_BYTES} bytes`;
 
 export function checkUrlFilterConfig(raw: unknown, path: string, p: Problems): UrlFilterConfig {
@@ -105,6 +114,12 @@ export function checkUrlFilterConfig(raw: unknown, path: string, p: Problems): U
     }
   }
   if (o.patterns === undefined && o.generate === undefined) patterns.push(...DEFAULT_URL_PATTERNS);
+  let idleTimeout = DEFAULT_IDLE_TIMEOUT_S;
+  if (o.idleTimeout !== undefined) {
+    const v = parseDurationSeconds(o.idleTimeout);
+    if (v === null) p.add(joinPath(path, 'idleTimeout'), o.idleTimeout, 'seconds (a number) or a duration such as "30s" or "500ms"; 0 never forgets');
+    else idleTimeout = v;
+  }
   return {
     patterns,
     generate,
@@ -114,6 +129,7 @@ export function checkUrlFilterConfig(raw: unknown, path: string, p: Problems): U
     windowBytes: readInt(p, o, 'windowBytes', path, { min: 0, max: 65536, default: 2048 }),
     oooOverflow: readString(p, o, 'oooOverflow', path, { oneOf: ['skip', 'drop'], default: 'skip' }) as 'skip' | 'drop',
     nonTcp: readString(p, o, 'nonTcp', path, { oneOf: ['pass', 'drop'], default: 'pass' }) as 'pass' | 'drop',
+    idleTimeout,
     cyclesPerBatch: readNumber(p, o, 'cyclesPerBatch', path, { min: 0, default: DEFAULT_COST.cyclesPerBatch }),
     cyclesPerPacket: readNumber(p, o, 'cyclesPerPacket', path, { min: 0, default: DEFAULT_COST.cyclesPerPacket }),
     cyclesPerScannedByte: readNumber(p, o, 'cyclesPerScannedByte', path, { min: 0, default: DEFAULT_COST.cyclesPerScannedByte }),

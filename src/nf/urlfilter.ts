@@ -19,9 +19,11 @@
  *    preprocessor under memcap; a real deployment would size `connections`);
  *  - segments of unknown connections that carry no data and no SYN (pure
  *    ACKs, FIN-ACKs after teardown) and RSTs pass without creating entries.
- * Entries are removed on RST, and on the second direction's FIN. There is
- * no idle timeout (runs are short): TODO: age entries out (remove when the
- * engine offers a timer hook).
+ * Entries are removed on RST, on the second direction's FIN, and when idle
+ * for longer than `idleTimeout` (default 30 s, Snort 2 stream5's): a packet
+ * of an idle connection finds it gone and starts it over, and a new
+ * connection that finds the table full frees an idle entry if one of the
+ * next RECLAIM_SCAN it looks at is (counted `expiredConnections`).
  *
  * Example:
  *   kind: urlfilter
@@ -40,10 +42,12 @@ export type { UrlFilterConfig } from './urlfilter-config.js';
 
 const COUNTERS = [
   'matches', 'blockedConnections', 'reassembled', 'outOfOrder', 'oooHeld', 'gaps', 'retransmitted',
-  'scannedBytes', 'activeConnections', 'nonTcp', 'urlfilter_table_full',
+  'scannedBytes', 'activeConnections', 'nonTcp', 'urlfilter_table_full', 'expiredConnections',
 ] as const;
 const C_MATCHES = 0, C_BLOCKED = 1, C_REASSEMBLED = 2, C_OOO = 3, C_HELD = 4, C_GAPS = 5, C_RETX = 6;
-const C_SCANNED = 7, C_ACTIVE = 8, C_NON_TCP = 9, C_TABLE_FULL = 10;
+const C_SCANNED = 7, C_ACTIVE = 8, C_NON_TCP = 9, C_TABLE_FULL = 10, C_EXPIRED = 11;
+/** Entries a new connection looks at for an idle one when the table is full (bounded work per packet). */
+const RECLAIM_SCAN = 8;
 
 const DROP_REASONS = [...PARSE_DROP_REASONS, 'non_tcp', 'tcp_fragment', 'url_blocked', 'ooo_overflow'];
 const GATE_OUT = 0;
@@ -65,6 +69,8 @@ class UrlFilter implements NfInstance {
   private readonly passNonTcp: boolean;
   private readonly block: boolean;
   private readonly cyclesPerScannedByte: number;
+  /** idleTimeout in cycles; Infinity = never. */
+  private readonly idleCycles: number;
 
   /** COLD: builds the automaton and the connection table, registers their memory. */
   constructor(config: UrlFilterConfig, env: NfEnv) {
@@ -84,6 +90,7 @@ class UrlFilter implements NfInstance {
     this.blockedId = env.dropReason('url_blocked');
     this.overflowId = env.dropReason('ooo_overflow');
     this.passNonTcp = config.nonTcp === 'pass';
+    this.idleCycles = config.idleTimeout > 0 ? config.idleTimeout * env.hz : Infinity;
   }
 
   /** HOT */
@@ -95,6 +102,8 @@ class UrlFilter implements NfInstance {
     const streams = this.streams;
     const mem = ctx.mem;
     const c = this.counters;
+    const now = ctx.nowCycles;
+    const idle = this.idleCycles;
     const scannedBefore = streams.scannedBytes;
     for (let i = 0; i < count; i++) {
       const h = handles[i]!;
@@ -123,6 +132,12 @@ class UrlFilter implements NfInstance {
       const tcpFlags = parsed.tcpFlags;
       const n = parsed.payloadLen;
       let e = table.lookup(mem);
+      if (e >= 0 && now - table.lastSeen[e]! > idle) {
+        // Idle past the timeout: forgotten; this packet starts it over.
+        table.remove(e, mem);
+        c[C_EXPIRED]++;
+        e = table.lookup(mem);
+      }
       if (e < 0) {
         // Nothing to track: an RST, or a segment with neither data nor SYN.
         if ((tcpFlags & TCP_RST) !== 0 || (n === 0 && (tcpFlags & TCP_SYN) === 0)) {
@@ -130,6 +145,11 @@ class UrlFilter implements NfInstance {
           continue;
         }
         e = table.insert(mem);
+        if (e < 0 && idle !== Infinity && table.reclaim(now, idle, RECLAIM_SCAN, mem)) {
+          c[C_EXPIRED]++;
+          table.lookup(mem); // the removal moved slots: find this key's empty slot again
+          e = table.insert(mem);
+        }
         if (e < 0) {
           c[C_TABLE_FULL]++;
           ctx.emit(GATE_OUT, h);
@@ -137,6 +157,7 @@ class UrlFilter implements NfInstance {
         }
         streams.reset(e, mem);
       }
+      table.touch(e, now, mem);
       const dir = table.dir;
       if ((table.flags[e]! & CONN_BLOCKED) !== 0) {
         if ((tcpFlags & TCP_RST) !== 0) table.remove(e, mem);

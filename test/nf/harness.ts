@@ -70,8 +70,8 @@ export class NfHarness {
     this.part = new PoolPartition(this.pool, 0, 4096);
   }
 
-  /** Feed `frames` as one batch (one process() call). Frames leaving the NF are freed after the call. */
-  batch(frames: Uint8Array[]): HarnessResult {
+  /** Feed `frames` as one batch (one process() call) at virtual time `nowCycles`. Frames leaving the NF are freed after the call. */
+  batch(frames: Uint8Array[], nowCycles = 0): HarnessResult {
     const pool = this.pool;
     const handles: number[] = [];
     for (const f of frames) {
@@ -95,7 +95,7 @@ export class NfHarness {
     };
     const reasons = this.reasons;
     const ctx: NfContext = {
-      pool, coreId: 3, nowCycles: 0,
+      pool, coreId: 3, nowCycles,
       mem: {
         read: (addr, size) => { memReads.push({ addr, size }); return 0; },
         write: (addr, size) => { memWrites.push({ addr, size }); return 0; },

@@ -189,6 +189,44 @@ describe('urlfilter', () => {
     expect(counter(r, 'activeConnections')).toBe(1);
   });
 
+  it('forgets a connection idle longer than idleTimeout: a blocked one starts over, counted expiredConnections', () => {
+    const HZ = 2.6e9; // the harness's clock
+    const nf = new NfHarness(urlfilterKind, { patterns: ['bad'], idleTimeout: '2s' });
+    expect(fate(nf.batch([at(BASE, 1, 'bad')], 0))).toEqual(['url_blocked']);
+    // 1.9 s later: still blocked (and the packet refreshes the entry).
+    expect(fate(nf.batch([at(BASE, 4, 'fine')], 1.9 * HZ))).toEqual(['url_blocked']);
+    // 3.8 s: 1.9 s after the last packet, still within the timeout.
+    expect(fate(nf.batch([at(BASE, 8, 'fine')], 3.8 * HZ))).toEqual(['url_blocked']);
+    // 6 s: 2.2 s idle: forgotten, the packet is a new connection's and passes.
+    const r = nf.batch([at(BASE, 12, 'fine')], 6 * HZ);
+    expect(fate(r)).toEqual(['out']);
+    expect(counter(r, 'expiredConnections')).toBe(1);
+    expect(counter(r, 'activeConnections')).toBe(1);
+    // idleTimeout 0: never forgotten.
+    const never = new NfHarness(urlfilterKind, { patterns: ['bad'], idleTimeout: 0 });
+    never.batch([at(BASE, 1, 'bad')], 0);
+    expect(fate(never.batch([at(BASE, 4, 'fine')], 1e6 * HZ))).toEqual(['url_blocked']);
+  });
+
+  it('a full table frees an idle entry for a new connection, and only an idle one', () => {
+    const HZ = 2.6e9;
+    const nf = new NfHarness(urlfilterKind, { patterns: ['bad'], connections: 2, idleTimeout: 1 });
+    nf.batch([at(BASE, 1, 'a')], 0);
+    nf.batch([at(OTHER, 1, 'b')], 0.5 * HZ);
+    const THIRD: SegOpts = { src: 0x0a000005, dst: 0x0a000002, sport: 40002, dport: 80 };
+    // 0.9 s: nobody idle yet: the new connection passes unscanned.
+    let r = nf.batch([at(THIRD, 1, 'bad')], 0.9 * HZ);
+    expect(fate(r)).toEqual(['out']);
+    expect(counter(r, 'urlfilter_table_full')).toBe(1);
+    // 1.2 s: BASE (last packet at 0) is idle, OTHER (0.5 s) is not: BASE's entry goes to THIRD.
+    r = nf.batch([at(THIRD, 4, 'bad')], 1.2 * HZ);
+    expect(fate(r)).toEqual(['url_blocked']);
+    expect(counter(r, 'expiredConnections')).toBe(1);
+    expect(counter(r, 'urlfilter_table_full')).toBe(1);
+    // OTHER is still tracked: its stream continues ("b" + "ad" matches).
+    expect(fate(nf.batch([at(OTHER, 2, 'ad')], 1.3 * HZ))).toEqual(['url_blocked']);
+  });
+
   it('an RST on a blocked connection is dropped and frees the entry', () => {
     const nf = new NfHarness(urlfilterKind, { patterns: ['bad'] });
     nf.batch([at(BASE, 1, 'bad')]);
@@ -262,14 +300,17 @@ describe('urlfilter', () => {
   it('reports every config problem with its dotted path', () => {
     expect(problemsOf({
       patterns: ['ok', '', '|zz|', 3], generate: { count: 0, bogus: 1 }, connections: 0, windowBytes: -1,
-      oooOverflow: 'hold', nonTcp: 'maybe', action: 'log', nocase: 'yes', cyclesPerPacket: -1, extra: 1,
+      oooOverflow: 'hold', nonTcp: 'maybe', action: 'log', nocase: 'yes', cyclesPerPacket: -1, extra: 1, idleTimeout: '30',
     }).sort()).toEqual([
       'modules[2].config.action', 'modules[2].config.connections', 'modules[2].config.cyclesPerPacket', 'modules[2].config.extra',
-      'modules[2].config.generate.bogus', 'modules[2].config.generate.count', 'modules[2].config.nocase', 'modules[2].config.nonTcp',
+      'modules[2].config.generate.bogus', 'modules[2].config.generate.count', 'modules[2].config.idleTimeout', 'modules[2].config.nocase', 'modules[2].config.nonTcp',
       'modules[2].config.oooOverflow', 'modules[2].config.patterns[1]', 'modules[2].config.patterns[2]', 'modules[2].config.patterns[3]',
       'modules[2].config.windowBytes',
     ]);
     expect(problemsOf({})).toEqual([]);
+    expect(problemsOf({ idleTimeout: -1 })).toEqual(['modules[2].config.idleTimeout']);
+    expect(urlfilterKind.checkConfig({ idleTimeout: '500ms' }, 'c', new Problems()).idleTimeout).toBe(0.5);
+    expect(urlfilterKind.checkConfig({}, 'c', new Problems()).idleTimeout).toBe(30);
     expect(urlfilterKind.outputGates(urlfilterKind.checkConfig({}, 'c', new Problems()))).toBe(urlfilterKind.gateNames.length);
     expect(() => new NfHarness(urlfilterKind, { patterns: 'x' })).toThrow(ConfigError);
   });
