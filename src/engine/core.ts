@@ -505,7 +505,15 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
         continue;
       }
       if (c.feedRings !== null && head === Infinity && this.fedCoreIdle(c)) {
-        c.next = Infinity;
+        // Look at the ring again: the producer fills its rings before it says
+        // it is idle, so an entry it sent between our first look and the flag
+        // we just read is visible now (missing it let another thread's run
+        // decide past it: linux-sched --placement multi differed from run to
+        // run on two threads). Idle, it sends nothing more before our next
+        // output: decided up to what the ring holds.
+        const h2 = c.ring.peekTs();
+        c.next = h2;
+        if (h2 < next) next = h2;
         continue;
       }
       if (c.boundCache <= now) {

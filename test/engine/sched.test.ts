@@ -4,6 +4,7 @@
  * attach/detach and weights at control points, conservation and determinism.
  */
 import { describe, expect, it } from 'vitest';
+import { recordToJson } from '../../src/metrics/record.js';
 import { runScenario } from '../../src/engine/run.js';
 import type { ResultRecord } from '../../src/metrics/record.js';
 import { scenario } from './helpers.js';
@@ -258,6 +259,21 @@ describe('determinism', () => {
     expect(a.totals.delivered).toBeGreaterThan(100);
     expect(tasksOf(a).some((t) => (t.sched?.preemptions ?? 0) > 0 || (t.sched?.contextSwitches ?? 0) > 0)).toBe(true);
     expect(JSON.stringify({ ...b, threads: 0, wallSeconds: 0 })).toBe(JSON.stringify({ ...a, threads: 0, wallSeconds: 0 }));
+  });
+
+  it('a switch core that stops waiting on an idle router core sees what that core sent just before going idle (linux-sched multi, 2 threads, 5 runs)', async () => {
+    // The switch core is the routers' only feeder: when the routers' core is
+    // idle it does not wait for that core's bound. A router's last output,
+    // written just before the core said it was idle, used to be missed when
+    // the switch had looked at that ring before reading the flag: a run on
+    // two threads then differed from the one-thread run almost every time.
+    const { findExperiment } = await import('../../src/experiments/catalog.js');
+    const exp = findExperiment('linux-sched')!;
+    const params = { seed: 1, window: '20ms', warmup: '5ms', lengths: [2], batches: [1], policies: ['cfs'], placement: 'multi', rate: '100kpps' };
+    const s = scenario(exp.points(params)[0]!.scenario as Record<string, unknown>);
+    const one = recordToJson((await runScenario(s, { threads: 1 })).record);
+    expect(JSON.parse(one).totals.delivered).toBeGreaterThan(1000);
+    for (let i = 0; i < 5; i++) expect(recordToJson((await runScenario(s, { threads: 2 })).record)).toBe(one);
   });
 
   it('a CFS chain with wake-ups and per-packet system calls gives the same record on 1 and 2 threads', async () => {
