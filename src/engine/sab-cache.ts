@@ -4,11 +4,12 @@
  *
  * Why: a fresh SharedArrayBuffer is zero pages the kernel maps on first
  * touch, and the NIC touches a new slot with every frame it creates, so a
- * short run spends much of its time in page faults: a 0.6 ms point of
- * `emu scenario rtc-vs-pl` (18 cores, ~90 K frames, a 600 MB pool) ran
- * 226–269 ms on one thread with fresh buffers and 157–161 ms with reused
- * ones (bench: an experiment's points one after another; ~30 % of a
- * worker's time was the frame writer's first store into each slot).
+ * short run spends much of its time in page faults: ten 0.6 ms points of
+ * `emu scenario rtc-vs-pl`'s RTC layout in a row (18 cores, ~90 K frames
+ * each, a 270 MB pool on one thread) took 258–331 ms a point with fresh
+ * buffers and 169–199 ms with reused ones (bench/README.md, fifth pass;
+ * ~30 % of a worker's time had been the frame writer's first store into
+ * each slot).
  *
  * A buffer is lent to one run at a time (take) and comes back only when
  * every worker of that run has finished with it (giveBack, called by
@@ -19,8 +20,9 @@
  * slot's next frame is written over the last one's: a frame's bytes are
  * always written before anything reads them.
  *
- * Kept: up to MAX_KEPT_BYTES (setMaxKeptBytes) of returned buffers (their size counts, not
- * the pages they touched), the oldest dropped first. No `node:*` imports.
+ * Kept: up to MAX_KEPT_BYTES (see setMaxKeptBytes) of returned buffers
+ * (their size counts, not the pages they touched), the oldest dropped
+ * first. No `node:*` imports.
  */
 
 /** Returned buffers kept for reuse, in bytes of address space (8 GiB: three experiment plans' pools). */
