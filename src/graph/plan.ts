@@ -280,10 +280,14 @@ export function buildPlan(s: Scenario): Plan {
     if (m.task === -1) warnings.push(`module ${m.name} is not reachable from any task; it is not instantiated`);
   }
 
-  // What can be held at once away from the RX side: queues, their rings and
-  // the producers' stages, batches in flight inside tasks.
+  // What can be held at once away from the RX side: queues and their rings,
+  // and each task's batch in flight. A producer's stages hold only packets of
+  // its current run (a core whose stage will not flush runs nothing else
+  // until it does, and no NF makes packets), so the batch term covers them;
+  // counting a full STAGE_CAPACITY per channel as well made the rtc-vs-pl
+  // hybrid's pool (72 channels) twice as big as it needs.
   let aliveShared = 0;
-  for (const c of channels) if (c.producer < cores) aliveShared += c.ringCapacity + STAGE_CAPACITY;
+  for (const c of channels) if (c.producer < cores) aliveShared += c.ringCapacity;
   for (const i of inputs) if (i.kind === 'queue') aliveShared += i.capacity;
   for (const t of tasks) aliveShared += t.batch * (t.depth + 2);
 
