@@ -177,6 +177,10 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
   private publishedClock = -Infinity;
   private flushing = false;
   private idlePublished = false;
+  /** fedCoreIdle's answer per producer actor, and the decision it was asked in. */
+  private readonly idleAnswer: Uint8Array;
+  private readonly idleAskedAt: Float64Array;
+  private decisionNo = 0;
   private flushTask = -1;
   // Set while a module runs (NfContext state).
   private cur: ModuleRt | null = null;
@@ -247,6 +251,8 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     this.warmupCycles = scenario.warmupCycles;
     this.endCycles = scenario.durationCycles;
     this.outputs = new Array(plan.channels.length);
+    this.idleAnswer = new Uint8Array(plan.actors);
+    this.idleAskedAt = new Float64Array(plan.actors).fill(-1);
 
     // The hardware model: this core's caches and its view of packet lines.
     const preset = scenario.machine.preset;
@@ -426,12 +432,24 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     return into.map((c) => shared.rings[c.id]!);
   }
 
-  /** Is core c.producer idle with nothing of ours in flight to it (we are its only feeder)? */
+  /**
+   * Is core c.producer idle with nothing of ours in flight to it (we are its
+   * only feeder)? Asked once per producer per decision (decisionNo): the
+   * answer cannot change within one, since only we fill the rings it would
+   * have to take from before it clears its flag (8 routers fed by one
+   * switch: 8 channels x 8 rings per decision before).
+   */
   private fedCoreIdle(c: InputChannel): boolean {
+    const p = c.producer;
+    if (this.idleAskedAt[p] === this.decisionNo) return this.idleAnswer[p] === 1;
+    this.idleAskedAt[p] = this.decisionNo;
+    this.idleAnswer[p] = 0;
     const rings = c.feedRings!;
     // Our rings first, then its flag: it clears the flag before it takes.
     for (let i = 0; i < rings.length; i++) if (rings[i]!.count() > 0) return false;
-    return this.shared.loadIdle(c.producer);
+    const idle = this.shared.loadIdle(p);
+    this.idleAnswer[p] = idle ? 1 : 0;
+    return idle;
   }
 
   /** Least cycles charged before the first module of a task can emit anything. */
@@ -489,6 +507,7 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
     let next = Infinity;
     let blocked = false;
     const chans = this.inputChannels;
+    this.decisionNo++;
     for (let i = 0; i < chans.length; i++) {
       const c = chans[i]!;
       const head = c.ring.peekTs();
