@@ -3,7 +3,7 @@
  * thread it is given) and assembles the output: a versioned JSON document,
  * CSV rows, and the summary tables and plots.
  */
-import { busyCoreCount, createWorkerPool, resolveThreads, runScenario, type WorkerPool } from '../engine/run.js';
+import { parallelUnits, createWorkerPool, resolveThreads, runScenario, type WorkerPool } from '../engine/run.js';
 import { buildPlan } from '../graph/plan.js';
 import type { ResultRecord } from '../metrics/record.js';
 import { NF_KINDS } from '../nf/catalog.js';
@@ -41,8 +41,8 @@ export async function runExperiment(exp: Experiment, params: ExperimentParams, o
       const point = points[i]!;
       opts.onPoint?.(i, points.length, point.label);
       const scenario = validateScenario(point.scenario, { kinds: NF_KINDS, baseDir: null });
-      // No more workers than the point has busy cores (runScenario starts no more either).
-      const threads = Math.min(resolveThreads(opts.threads ?? scenario.threads, scenario.machine.cores), busyCoreCount(buildPlan(scenario)));
+      // No more workers than the point can use (runScenario starts no more either).
+      const threads = Math.min(resolveThreads(opts.threads ?? scenario.threads, scenario.machine.cores), parallelUnits(buildPlan(scenario)));
       if (pool === null || pool.threads < threads) {
         await pool?.close();
         pool = createWorkerPool(threads);

@@ -4,7 +4,7 @@
  * starts more workers than it has busy cores.
  */
 import { describe, expect, it } from 'vitest';
-import { busyCoreCount, placeCores, runScenario } from '../../src/engine/run.js';
+import { parallelUnits, placeCores, runScenario } from '../../src/engine/run.js';
 import { buildPlan, PlanError, shardNics, SHARDED_POOL_BUDGET } from '../../src/graph/plan.js';
 import { layoutChain, type ChainLayout } from '../../src/graph/exec-models.js';
 import { referenceChain, SRC_NET, DST_NET, EXEC_MODELS_MACHINE } from '../../src/experiments/chains.js';
@@ -58,7 +58,7 @@ describe('placing emulated cores on worker threads', () => {
 
   it('starts no more workers than busy cores, and the result does not depend on it', async () => {
     const s = chainScenario({ model: 'rtc', cores: 2 });
-    expect(busyCoreCount(buildPlan(s))).toBe(2);
+    expect(parallelUnits(buildPlan(s))).toBe(2);
     const one = await runScenario(s, { threads: 1 });
     const many = await runScenario(s, { threads: 8 });
     expect(many.threads).toBe(2);
@@ -97,5 +97,22 @@ describe('placing emulated cores on worker threads', () => {
     }), { kinds: NF_KINDS, baseDir: null });
     expect(() => buildPlan(s)).toThrow(PlanError);
     expect(() => buildPlan(s)).toThrow(/packet pool would need \d+ buffers, more than the 2097152/);
+  });
+
+  it('keeps cores that feed each other (a loop of rings) on one thread, and counts the loop once', async () => {
+    const { findExperiment } = await import('../../src/experiments/catalog.js');
+    const exp = findExperiment('linux-sched')!;
+    // Routers on core 0, their software switch on core 1: each feeds the other.
+    const params = { seed: 1, window: '1ms', warmup: '0.1ms', lengths: [3], batches: [1], policies: ['cfs'], placement: 'multi', rate: '100kpps' };
+    const s = validateScenario(exp.points(params)[0]!.scenario, { kinds: NF_KINDS, baseDir: null });
+    const plan = buildPlan(s);
+    expect(new Set(plan.tasks.map((t) => t.core))).toEqual(new Set([0, 1]));
+    expect(parallelUnits(plan)).toBe(1);
+    const place = placeCores(plan, 2);
+    expect(place[0]).toBe(place[1]);
+    const run = await runScenario(s, { threads: 2 });
+    expect(run.threads).toBe(1);
+    // A pipeline has no loop: each of its cores is a unit of its own.
+    expect(parallelUnits(buildPlan(chainScenario({ model: 'pl', pipelines: 2 })))).toBe(6);
   });
 });
