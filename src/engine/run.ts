@@ -43,6 +43,13 @@ export interface RunOptions {
    * left running. Otherwise the run starts and stops its own.
    */
   pool?: WorkerPool;
+  /**
+   * The worker thread of each emulated core (an integer per core of the
+   * machine), instead of placeCores'; the run then has max + 1 workers.
+   * For tests of the synchronisation across threads: results do not depend
+   * on it.
+   */
+  workerOfCore?: readonly number[];
 }
 
 /** A set of started worker threads that several runs can use one after another. */
@@ -189,9 +196,13 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
   // failed run. The NIC actor reads the file again in its worker; parsing is
   // cheap next to replaying it.
   for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
-  const threads = Math.min(resolveThreads(opts.threads ?? s.threads, basePlan.cores), parallelUnits(basePlan));
-  // Busy cores spread over the workers (see placeCores); each NIC shard with the consumers of its queues.
-  const workerOfCoreList = placeCores(basePlan, threads);
+  const pinned = opts.workerOfCore;
+  if (pinned !== undefined && (pinned.length !== basePlan.cores || pinned.some((w) => !Number.isInteger(w) || w < 0 || w >= basePlan.cores))) {
+    throw new RunError(`workerOfCore must give a worker (an integer 0..${basePlan.cores - 1}) for each of the ${basePlan.cores} cores, got [${pinned.join(', ')}]`);
+  }
+  const threads = pinned !== undefined ? Math.max(...pinned) + 1 : Math.min(resolveThreads(opts.threads ?? s.threads, basePlan.cores), parallelUnits(basePlan));
+  // Busy cores shared out over the workers (placeCores); each NIC shard with the consumers of its queues.
+  const workerOfCoreList = pinned !== undefined ? [...pinned] : placeCores(basePlan, threads);
   const workerOfCore = (c: number) => workerOfCoreList[c]!;
   const plan = shardNics(basePlan, s, workerOfCore);
   const workerOfActor: number[] = [];

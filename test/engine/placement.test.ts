@@ -115,4 +115,16 @@ describe('placing emulated cores on worker threads', () => {
     // A pipeline has no loop: each of its cores is a unit of its own.
     expect(parallelUnits(buildPlan(chainScenario({ model: 'pl', pipelines: 2 })))).toBe(6);
   });
+
+  it('workerOfCore pins cores to workers (same results); a wrong one is a clear error', async () => {
+    const s = chainScenario({ model: 'rtc', cores: 2 });
+    const cores = buildPlan(s).cores;
+    const pinned = Array.from({ length: cores }, (_, c) => (c === 1 ? 1 : 0));
+    const one = await runScenario(s, { threads: 1 });
+    const two = await runScenario(s, { workerOfCore: pinned });
+    expect(two.threads).toBe(2);
+    expect(recordToJson(two.record)).toBe(recordToJson(one.record));
+    await expect(runScenario(s, { workerOfCore: [0, 1] })).rejects.toThrow(new RegExp(`workerOfCore must give a worker \\(an integer 0\\.\\.${cores - 1}\\) for each of the ${cores} cores, got \\[0, 1\\]`));
+    await expect(runScenario(s, { workerOfCore: pinned.map((w) => w - 1) })).rejects.toThrow(/workerOfCore must give a worker/);
+  });
 });
