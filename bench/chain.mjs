@@ -9,6 +9,11 @@
 // marginal rate between that run and one 5 times longer (the per-hop cost
 // alone, set-up cancelled out).
 //
+// The row "cache model off" runs the same chain on a machine given only its
+// clock (no preset: no caches, no coherence, NFs' declared accesses cost
+// nothing): the rest of the per-hop cost (NF code, NIC, frames, engine).
+// Its steady rate against the first row's gives the cache model's share.
+//
 //   npm run build && node bench/chain.mjs [--quick]
 import { createWorkerPool, runScenario } from '../dist/engine/run.js';
 import { validateScenario } from '../dist/scenario/validate.js';
@@ -18,10 +23,13 @@ import { referenceChain, SRC_NET, DST_NET, EXEC_MODELS_MACHINE } from '../dist/e
 
 const quick = process.argv.includes('--quick');
 
-function scenario(cores, entries, ms) {
+// The [ExecModels] server's clock without its caches (Xeon Platinum 8168: 2.7 GHz).
+const NO_CACHE_MODEL = { hz: '2.7GHz', cores: 48 };
+
+function scenario(cores, entries, ms, machine = EXEC_MODELS_MACHINE) {
   return validateScenario(layoutChain({
     name: `bench-chain-${cores}`,
-    machine: EXEC_MODELS_MACHINE,
+    machine,
     port: { lineRate: '400Gbps', traffic: { flows: Math.max(90, entries), frameSize: 64, rate: `${6 * cores}Mpps`, srcNet: SRC_NET, dstNet: DST_NET } },
     chain: referenceChain({ stateEntries: entries, backends: Math.min(entries, 1024), aclRules: 100, seed: 1 }),
     model: { model: 'rtc', cores },
@@ -87,6 +95,7 @@ const ms = quick ? 2 : 20;
 const refMs = quick ? 0.2 : 2;
 const rows = [
   await measure('1 core, 1024 entries, 1 thread', (k) => scenario(1, 1024, k * ms), 1),
+  await measure('same, cache model off', (k) => scenario(1, 1024, k * ms, NO_CACHE_MODEL), 1),
   await measure('1 core, 100K entries, 1 thread', (k) => scenario(1, 100_000, k * ms), 1),
   await measure('2 cores, 1024 entries, 2 threads', (k) => scenario(2, 1024, k * ms), 2),
   await measure('rtc-vs-pl RTC 18 cores, 2 threads', (k) => referencePoint({ model: 'rtc', cores: 18 }, k * refMs), 2),
