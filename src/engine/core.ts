@@ -37,6 +37,7 @@ import { findNfKind } from '../nf/catalog.js';
 import { FREE_MEMORY, type MemoryModel, type NfContext, type NfInstance } from '../nf/nf.js';
 import { createNfInstance } from './nf-factory.js';
 import { NO_FLOW, freePacket, type PacketPool } from '../packet/pool.js';
+import { MAX_BATCH } from '../packet/batch.js';
 import type { Plan, Target } from '../graph/plan.js';
 import type { Scenario } from '../scenario/types.js';
 import { buildInputs, type ArrivalSink, type TaskInput } from './input.js';
@@ -60,7 +61,6 @@ export const STEP_DONE = 0;
 export const STEP_PROGRESS = 1;
 export const STEP_BLOCKED = 2;
 
-export const MAX_BATCH = 1024;
 
 /** Bytes of a packet's descriptor line (an mbuf header's first cache line). */
 const DESCRIPTOR_BYTES = 64;

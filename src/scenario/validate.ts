@@ -29,6 +29,7 @@ import {
 } from '../util/config-check.js';
 import { resolve as resolvePath } from 'node:path';
 import { checkIo } from './io-spec.js';
+import { MAX_BATCH } from '../packet/batch.js';
 import type { MachinePreset } from '../hw/preset.js';
 import { loadPresetFile } from '../hw/preset-file.js';
 import { SHIPPED_PRESETS, findPreset } from '../hw/presets/index.js';
@@ -98,7 +99,6 @@ export const DEFAULT_RX_RING_SIZE = 1024;
 export const DEFAULT_SENDER_BUFFER_FRAMES = 256;
 const MAX_SENDER_BUFFER_FRAMES = 1 << 20;
 export const DEFAULT_BATCH = 32;
-export const MAX_BATCH = 1024;
 /** Used only to keep converting durations after `machine.hz` was found invalid (a problem is already recorded). */
 const FALLBACK_HZ = 1e9;
 

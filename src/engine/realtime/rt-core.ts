@@ -15,6 +15,7 @@
  * consumer of each ring it holds); the pool follows pool.ts's (handles move
  * with ring publication; freePacket after the last access).
  */
+import { MAX_BATCH } from '../../packet/batch.js';
 import type { Plan, Target } from '../../graph/plan.js';
 import { openIoPort } from '../../io/backends.js';
 import { IO_BURST, type IoPort } from '../../io/io-port.js';
@@ -28,7 +29,6 @@ import {
 } from './rt-types.js';
 
 /** Largest batch a gate buffer holds (as the virtual-time engine). */
-const MAX_BATCH = 1024;
 /** Empty polling rounds before the core naps (2 vCPUs may host more busy threads). */
 const IDLE_ROUNDS_BEFORE_NAP = 1024;
 const NAP_MS = 0.05;
