@@ -11,7 +11,7 @@
  *   r.drops               // [{ h, reason }]
  */
 import type { AnyNfKind, NfContext, NfEnv, NfInstance } from '../../src/nf/nf.js';
-import { PacketPool, PoolPartition, freePacket } from '../../src/packet/pool.js';
+import { PacketPool, PoolPartition, SLOT_BYTES, freePacket } from '../../src/packet/pool.js';
 import { Problems } from '../../src/util/config-check.js';
 
 export interface HarnessResult {
@@ -70,13 +70,18 @@ export class NfHarness {
     this.part = new PoolPartition(this.pool, 0, 4096);
   }
 
-  /** Feed `frames` as one batch (one process() call) at virtual time `nowCycles`. Frames leaving the NF are freed after the call. */
-  batch(frames: Uint8Array[], nowCycles = 0): HarnessResult {
+  /**
+   * Feed `frames` as one batch (one process() call) at virtual time `nowCycles`. Frames leaving the NF are freed after the call.
+   * `slotFill`, if given, writes each frame's whole slot (headroom and the bytes after the frame) before the frame is
+   * copied in: the fuzz tests fill it with different garbage to show that an NF reads nothing outside its frame.
+   */
+  batch(frames: Uint8Array[], nowCycles = 0, slotFill?: (slot: Uint8Array) => void): HarnessResult {
     const pool = this.pool;
     const handles: number[] = [];
     for (const f of frames) {
       const h = this.part.tryAlloc();
       if (h < 0) throw new Error('harness pool exhausted');
+      if (slotFill !== undefined) slotFill(pool.bytes.subarray(h * SLOT_BYTES, (h + 1) * SLOT_BYTES));
       pool.bytes.set(f, pool.frameOffset(h));
       pool.lenBytes[h] = f.length;
       handles.push(h);
