@@ -1,6 +1,10 @@
 /**
- * A worker that throws ends the run promptly, with the core, task and NF
- * named, and leaves no worker thread behind.
+ * A worker that throws ends the run at once, with the core, task and NF
+ * named. "At once" is stated in virtual time, which a loaded host cannot
+ * stretch: the fault strikes ~0.1 ms into a 50 ms run, and the run must end
+ * before its first control point (1 ms), so the controller is never called
+ * and progress never passes that point. How long that takes in wall time is
+ * measured by bench/failure.mjs, not asserted here.
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/run.js';
@@ -10,6 +14,7 @@ function faulty(threads: number) {
   return scenario({
     name: 'faulty',
     duration: '50ms',
+    controlPeriod: '1ms',
     threads,
     machine: { hz: 2.6e9, cores: 3 },
     ports: [{ name: 'eth0', lineRate: '10Gbps', traffic: { flows: 4, frameSize: 64, rate: 'line' } }],
@@ -30,21 +35,20 @@ function faulty(threads: number) {
 
 describe('failures', () => {
   for (const threads of [1, 3]) {
-    it(`an NF that throws fails the run within a second, naming core, task and NF (threads=${threads})`, async () => {
-      const before = process.hrtime.bigint();
-      let err: Error | null = null;
-      try {
-        await runScenario(faulty(threads), { threads });
-      } catch (e) {
-        err = e as Error;
-      }
-      const seconds = Number(process.hrtime.bigint() - before) / 1e9;
-      expect(err).not.toBeNull();
-      expect(err!.message).toContain('core 1');
-      expect(err!.message).toContain('task middle');
-      expect(err!.message).toContain('NF boom');
-      expect(err!.message).toContain('fault injected after 1000 packets');
-      expect(seconds).toBeLessThan(1.5); // includes starting and stopping the workers
+    it(`an NF that throws fails the run before its first control point, naming core, task and NF (threads=${threads})`, async () => {
+      let controlPoints = 0;
+      const progress: number[] = [];
+      const outcome = await runScenario(faulty(threads), {
+        threads,
+        controller: async () => { controlPoints++; return []; },
+        onProgress: (fraction) => progress.push(fraction),
+      }).then(() => 'resolved', (e: unknown) => e);
+      // It failed (did not resolve), with the fault's own error, located: not a stall or an abort message.
+      expect(outcome).toBeInstanceOf(Error);
+      expect((outcome as Error).message).toBe('core 1, task middle, NF boom: fault injected after 1000 packets');
+      // It ended where the fault struck: no control point was reached, and progress stayed before the first one.
+      expect(controlPoints).toBe(0);
+      expect(Math.max(0, ...progress)).toBeLessThan(1 / 50);
     });
   }
 });
