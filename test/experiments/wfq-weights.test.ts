@@ -26,8 +26,14 @@ async function run(threads: number): Promise<ExperimentOutput> {
   return (await runExperiment(wfqWeights, params(), { threads })).output;
 }
 
+/**
+ * The one-thread run most tests read, computed once on first use: each test
+ * awaits it, so any of them runs alone (`vitest -t`) as well as in order.
+ */
+let firstRun: Promise<ExperimentOutput> | null = null;
+const firstOutput = (): Promise<ExperimentOutput> => (firstRun ??= run(1));
+
 describe('wfq-weights experiment', () => {
-  let first: ExperimentOutput;
 
   it('is in the catalog and takes --weights', () => {
     expect(findExperiment('wfq-weights')).toBe(wfqWeights);
@@ -36,7 +42,7 @@ describe('wfq-weights experiment', () => {
   });
 
   it('runs one point per weight vector; every point conserves packets and drops only at the full queues', async () => {
-    first = await run(1);
+    const first = await firstOutput();
     expect(first.points.map((p) => p.coords)).toEqual(WEIGHTS.map(([w0, w1, w2]) => ({ w0, w1, w2 })));
     for (const p of first.points) {
       const t = p.record.totals;
@@ -49,7 +55,8 @@ describe('wfq-weights experiment', () => {
     }
   }, 60_000);
 
-  it('flow 0 goes to task 1 and sink0, flow 1 to task 2 and sink1 (a real route lookup)', () => {
+  it('flow 0 goes to task 1 and sink0, flow 1 to task 2 and sink1 (a real route lookup)', async () => {
+    const first = await firstOutput();
     for (const p of first.points) {
       const r = p.record;
       const flows = r.flows.list!;
@@ -71,7 +78,8 @@ describe('wfq-weights experiment', () => {
     expect(r0[1]!.delivered).toBeGreaterThan(1.8 * r0[0]!.delivered);
   });
 
-  it('module costs are the spec\'s times CYCLES_PER_COST_UNIT', () => {
+  it('module costs are the spec\'s times CYCLES_PER_COST_UNIT', async () => {
+    const first = await firstOutput();
     const r = first.points[0]!.record;
     const perPkt = (n: string) => r.modules.find((m) => m.name === n)!.cyclesPerPacket!;
     expect(perPkt('m1') + perPkt('m2')).toBeCloseTo(2e-5 * CYCLES_PER_COST_UNIT, 9);
@@ -79,7 +87,8 @@ describe('wfq-weights experiment', () => {
     expect(perPkt('m4')).toBe(1 * CYCLES_PER_COST_UNIT);
   });
 
-  it('the heavy tasks split the core w1 : w2 (both saturated), task 0 takes almost nothing', () => {
+  it('the heavy tasks split the core w1 : w2 (both saturated), task 0 takes almost nothing', async () => {
+    const first = await firstOutput();
     for (const p of first.points) {
       const [w1, w2] = [p.coords['w1'] as number, p.coords['w2'] as number];
       const s = cpuShares(p.record);
@@ -90,7 +99,8 @@ describe('wfq-weights experiment', () => {
     }
   });
 
-  it('model columns are evaluate() of the rescaled fork pipeline at the point\'s weights', () => {
+  it('model columns are evaluate() of the rescaled fork pipeline at the point\'s weights', async () => {
+    const first = await firstOutput();
     const rates = first.summary.tables[0]!;
     const delays = first.summary.tables[1]!;
     expect(rates.columns[5]).toMatch(/model r_f/);
@@ -117,7 +127,8 @@ describe('wfq-weights experiment', () => {
     expect(HZ * SECONDS_PER_TU).toBe(CYCLES_PER_COST_UNIT);
   });
 
-  it('emulated columns come from the sinks\' latency over the window', () => {
+  it('emulated columns come from the sinks\' latency over the window', async () => {
+    const first = await firstOutput();
     const r = first.points[0]!.record;
     const m = flowMeasures(r);
     const rates = first.summary.tables[0]!;
@@ -128,6 +139,7 @@ describe('wfq-weights experiment', () => {
   });
 
   it('is deterministic: a second run (on two host threads) gives the same document', async () => {
+    const first = await firstOutput();
     const again = await run(2);
     expect(JSON.stringify(again)).toBe(JSON.stringify(first));
   }, 60_000);
