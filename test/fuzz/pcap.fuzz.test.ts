@@ -21,7 +21,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ParsedPacket, ParseResult, PARSE_RESULT_COUNT, parsePacket } from '../../src/packet/parse.js';
 import { PacketPool, PoolPartition } from '../../src/packet/pool.js';
 import { FrameWriter } from '../../src/traffic/frame-writer.js';
@@ -49,8 +49,15 @@ const MAX_PARSE_MS = 2000;
 /** Per-test timeout: generous for 100 000 inputs on a loaded 2-vCPU machine. */
 const TIMEOUT_MS = Math.max(60_000, ITERATIONS * 3);
 
-const dir = mkdtempSync(join(tmpdir(), 'emu-pcap-fuzz-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
+function withTempDir<T>(fn: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'emu-pcap-fuzz-'));
+  try {
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 type Rand = () => number;
 /** Integer in [0, n). */
@@ -100,7 +107,7 @@ function seedFromBytes(name: string, bytes: Uint8Array): Seed {
   return { name, bytes, recordOffsets: recordOffsetsOf(f), littleEndian: f.littleEndian };
 }
 
-function buildCorpus(): Seed[] {
+function buildCorpus(dir: string): Seed[] {
   const seeds: Seed[] = [];
   const r = mulberry32(0xc0ffee);
   // encodePcap: every magic (us/ns x LE/BE), several snaplens and link-type words.
@@ -142,7 +149,7 @@ function buildCorpus(): Seed[] {
   return seeds;
 }
 
-const CORPUS = buildCorpus();
+const CORPUS = withTempDir(buildCorpus);
 
 // ---------------------------------------------------------------- mutations
 
@@ -325,52 +332,54 @@ describe(`pcap reader fuzz (${ITERATIONS} inputs, seed ${SEED})`, () => {
     let ok = 0;
     let slowestMs = 0;
     let fromDisk = 0;
-    for (let i = 0; i < ITERATIONS; i++) {
-      const r = inputRng(i);
-      const s = pick(r, CORPUS);
-      let bytes = s.bytes.slice();
-      const rounds = 1 + below(r, 3);
-      for (let k = 0; k < rounds; k++) bytes = mutate(r, bytes, s);
-      // Half the inputs sit at an odd offset inside a larger buffer, as a view on a pooled Buffer would.
-      let input = bytes;
-      if (below(r, 2) === 0) {
-        const lead = 1 + below(r, 7);
-        const host = new Uint8Array(lead + bytes.length + below(r, 9));
-        host.fill(0xee);
-        host.set(bytes, lead);
-        input = host.subarray(lead, lead + bytes.length);
-      }
-      const name = `fuzz-${SEED}-${i}.pcap`;
-      const where = `seed ${SEED}, input ${i} (${input.length} bytes, starts ${hexHead(input)})`;
-      const out = attempt(() => parsePcap(input, name));
-      slowestMs = Math.max(slowestMs, out.ms);
-      if (out.ms > MAX_PARSE_MS) expect.fail(`${where}: parse took ${out.ms.toFixed(0)} ms`);
-      if (out.ok) {
-        ok++;
-        const broken = brokenPromise(out.file!, input);
-        if (broken !== null) expect.fail(`${where}: ${broken}`);
-        const again = parsePcap(input, name);
-        if (fingerprint(again) !== fingerprint(out.file!)) expect.fail(`${where}: a second parse differs`);
-      } else {
-        const bad = badError(out.error, name, input.length);
-        if (bad !== null) expect.fail(`${where}: ${bad}`);
-        const what = (out.error as PcapError).what.replace(/0x[0-9a-f]+|[0-9a-f]*\d[0-9a-f]*/g, 'N');
-        errorsByWhat.set(what, (errorsByWhat.get(what) ?? 0) + 1);
-      }
-      // Every 50th input also goes through the file reader, which names the path.
-      if (i % 50 === 0) {
-        fromDisk++;
-        const path = join(dir, 'input.pcap');
-        writeFileSync(path, input);
-        const disk = attempt(() => readPcapFile(path));
-        if (disk.ok !== out.ok) expect.fail(`${where}: readPcapFile and parsePcap disagree`);
-        if (disk.ok && fingerprint(disk.file!) !== fingerprint(out.file!)) expect.fail(`${where}: readPcapFile parsed differently`);
-        if (!disk.ok) {
-          const bad = badError(disk.error, path, input.length);
-          if (bad !== null) expect.fail(`${where} (from disk): ${bad}`);
+    withTempDir((dir) => {
+      for (let i = 0; i < ITERATIONS; i++) {
+        const r = inputRng(i);
+        const s = pick(r, CORPUS);
+        let bytes = s.bytes.slice();
+        const rounds = 1 + below(r, 3);
+        for (let k = 0; k < rounds; k++) bytes = mutate(r, bytes, s);
+        // Half the inputs sit at an odd offset inside a larger buffer, as a view on a pooled Buffer would.
+        let input = bytes;
+        if (below(r, 2) === 0) {
+          const lead = 1 + below(r, 7);
+          const host = new Uint8Array(lead + bytes.length + below(r, 9));
+          host.fill(0xee);
+          host.set(bytes, lead);
+          input = host.subarray(lead, lead + bytes.length);
+        }
+        const name = `fuzz-${SEED}-${i}.pcap`;
+        const where = `seed ${SEED}, input ${i} (${input.length} bytes, starts ${hexHead(input)})`;
+        const out = attempt(() => parsePcap(input, name));
+        slowestMs = Math.max(slowestMs, out.ms);
+        if (out.ms > MAX_PARSE_MS) expect.fail(`${where}: parse took ${out.ms.toFixed(0)} ms`);
+        if (out.ok) {
+          ok++;
+          const broken = brokenPromise(out.file!, input);
+          if (broken !== null) expect.fail(`${where}: ${broken}`);
+          const again = parsePcap(input, name);
+          if (fingerprint(again) !== fingerprint(out.file!)) expect.fail(`${where}: a second parse differs`);
+        } else {
+          const bad = badError(out.error, name, input.length);
+          if (bad !== null) expect.fail(`${where}: ${bad}`);
+          const what = (out.error as PcapError).what.replace(/0x[0-9a-f]+|[0-9a-f]*\d[0-9a-f]*/g, 'N');
+          errorsByWhat.set(what, (errorsByWhat.get(what) ?? 0) + 1);
+        }
+        // Every 50th input also goes through the file reader, which names the path.
+        if (i % 50 === 0) {
+          fromDisk++;
+          const path = join(dir, 'input.pcap');
+          writeFileSync(path, input);
+          const disk = attempt(() => readPcapFile(path));
+          if (disk.ok !== out.ok) expect.fail(`${where}: readPcapFile and parsePcap disagree`);
+          if (disk.ok && fingerprint(disk.file!) !== fingerprint(out.file!)) expect.fail(`${where}: readPcapFile parsed differently`);
+          if (!disk.ok) {
+            const bad = badError(disk.error, path, input.length);
+            if (bad !== null) expect.fail(`${where} (from disk): ${bad}`);
+          }
         }
       }
-    }
+    });
     if (process.env.FUZZ_ITERATIONS !== undefined) {
       const kinds = [...errorsByWhat].sort((a, b) => b[1] - a[1]).map(([w, c]) => `  ${c}  ${w}`).join('\n');
       console.log(`pcap fuzz: ${ITERATIONS} inputs, ${ok} parsed, ${ITERATIONS - ok} refused, slowest ${slowestMs.toFixed(2)} ms\n${kinds}`);
