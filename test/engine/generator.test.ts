@@ -3,10 +3,10 @@
  * are valid, its length is the frame size drawn, and its 5-tuple is one of
  * the generated flows.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runScenario } from '../../src/engine/run.js';
 import { internetChecksum, l4ChecksumIpv4 } from '../../src/packet/checksum.js';
 import { ParsedPacket, ParseResult, parsePacket } from '../../src/packet/parse.js';
@@ -17,6 +17,7 @@ describe('generated frames', () => {
   for (const proto of ['udp', 'tcp'] as const) {
     it(`${proto}, IMIX: every frame seen at the RX queue parses with valid checksums`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'emu-gen-'));
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
       const file = join(dir, 'rx.pcap');
       const s = scenario({
         name: 'gen', duration: '0.2ms', seed: 3,

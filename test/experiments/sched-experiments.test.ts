@@ -4,7 +4,7 @@
  * mechanisms produce (checked against the records, not against published
  * numbers).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { capture } from './capture.js';
 
@@ -124,10 +124,11 @@ describe('linux-sched', () => {
 
 describe('scheduling experiment reports', () => {
   it('each writes a self-contained HTML report whose plots carry data points', async () => {
-    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'emu-sched-report-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const cases: [string[], string[]][] = [
       [['coop-vs-cfs', '--lengths', '1,2', '--window', '2ms', '--warmup', '1ms'], ['kpps']],
       [['linux-sched', '--lengths', '1,2', '--batches', '1,32', '--window', '2ms', '--warmup', '1ms'], ['p99-length', 'p99-batch', 'wait-run']],

@@ -3,10 +3,10 @@
  * number; numbers chosen inside published ranges stay inside them; a bad
  * user preset gets one error listing every problem with its path.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadPresetFile, parsePresetText } from '../../src/hw/preset-file.js';
 import {
   copyCostFit,
@@ -174,6 +174,7 @@ describe('validatePreset on user presets', () => {
 
 describe('preset files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'emu-hw-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loads a JSON preset equal to the shipped one it was written from', () => {
     const f = join(dir, 'box.json');
