@@ -1,49 +1,84 @@
 /**
  * Loading a scenario file: read, parse (YAML or JSON), validate, and check
- * that the files it reads (pcap traces) exist. Every failure is a ConfigError
+ * that the files it reads (pcap traces) exist and, when asked, that the
+ * files it writes (taps) can be written. Every failure is a ConfigError
  * naming the file: syntax errors with line and column, validation problems
- * with their dotted path and, when it can be found, the source line. COLD.
+ * with their dotted path and, when it can be found, the source line. Nothing
+ * the parser does with bad text escapes as another error. COLD.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, isAlias, isCollection, isScalar, parseDocument, visit } from 'yaml';
 import { ConfigError, type Problem, Problems } from '../util/config-check.js';
 import { lineColumn, locateJsonError } from './json-error.js';
+import { MAX_NESTING_DEPTH, MAX_SCENARIO_BYTES, MAX_YAML_ALIAS_EXPANSIONS } from './limits.js';
+import { checkOutputFile } from './output-file.js';
 import type { Scenario, ValidateOptions } from './types.js';
 import { checkScenario } from './validate.js';
 
 export type ScenarioFormat = 'json' | 'yaml' | 'auto';
 
+export interface LoadOptions extends Omit<ValidateOptions, 'baseDir'> {
+  /**
+   * 'check': the files a run would write (taps) must be writable: their
+   * folder exists (a problem at taps[i].file otherwise). For callers about
+   * to run the scenario in virtual time; real-time runs write no taps.
+   */
+  outputs?: 'check' | 'ignore';
+}
+
+/** Where scenario text came from, for loadScenarioText. */
+export interface ScenarioSource {
+  /** Names the input in the error: "scenario <what>". */
+  what: string;
+  format: ScenarioFormat;
+  /** Relative paths inside (pcap, taps) resolve against it. */
+  baseDir: string;
+  /** Recorded as Scenario.sourcePath; null for text that is not a file. */
+  sourcePath: string | null;
+}
+
 interface Parsed {
   value: unknown;
-  /** For mapping problem paths to source lines; null when unavailable. */
-  doc: Document | null;
-  lineCounter: LineCounter;
+  /** For mapping problem paths to source lines; null when unavailable. Lazy: JSON is parsed again as YAML only when a problem needs a line. */
+  locate: () => { doc: Document; lineCounter: LineCounter } | null;
 }
 
 /**
  * Loads, parses and validates a scenario file. The format follows the
  * extension (.yaml/.yml, .json); other files are tried as JSON, then YAML.
- * Relative paths inside resolve against the file's directory.
+ * Relative paths inside resolve against the file's directory. A file larger
+ * than MAX_SCENARIO_BYTES is refused before it is read.
  * Throws ConfigError("scenario <path>", problems).
  */
-export function loadScenarioFile(path: string, opts: Omit<ValidateOptions, 'baseDir'>): Scenario {
+export function loadScenarioFile(path: string, opts: LoadOptions): Scenario {
   const what = `scenario ${path}`;
   const abs = resolve(path);
   const text = readScenarioText(path, abs, what);
   const ext = extname(abs).toLowerCase();
   const format: ScenarioFormat = ext === '.json' ? 'json' : ext === '.yaml' || ext === '.yml' ? 'yaml' : 'auto';
-  const parsed = parseText(text, format, what);
+  return loadScenarioText(text, { what, format, baseDir: dirname(abs), sourcePath: abs }, opts);
+}
+
+/**
+ * Parses and validates scenario text that did not come from a named file
+ * (standard input, a test). Throws ConfigError("scenario <what>", problems).
+ */
+export function loadScenarioText(text: string, source: ScenarioSource, opts: LoadOptions): Scenario {
+  const what = source.what.startsWith('scenario') ? source.what : `scenario ${source.what}`;
+  checkTextSize(text, what);
+  const parsed = parseText(text.replace(/^\uFEFF/, ''), source.format, what);
   const p = new Problems();
+  const { outputs, ...validateOpts } = opts;
   const scenario = checkScenario(
     p,
     parsed.value,
-    { ...opts, baseDir: dirname(abs) },
-    { sourcePath: abs, fileCheck: checkFile },
+    { ...validateOpts, baseDir: source.baseDir },
+    { sourcePath: source.sourcePath, fileCheck: checkFile, ...(outputs === 'check' ? { outputCheck: checkOutputFile } : {}) },
   );
   if (!p.ok) {
     addLines(p.list, parsed);
-    throw new ConfigError(what, p.list);
+    throw new ConfigError(what, p.list, p.omitted);
   }
   return scenario!;
 }
@@ -53,7 +88,23 @@ export function loadScenarioFile(path: string, opts: Omit<ValidateOptions, 'base
  * ConfigError(what, ...) with one problem per error, at "line L, column C".
  */
 export function parseScenarioText(text: string, format: ScenarioFormat, what = 'scenario'): unknown {
+  checkTextSize(text, what);
   return parseText(text.replace(/^\uFEFF/, ''), format, what).value;
+}
+
+function sizeProblem(path: string, bytes: number): Problem {
+  return {
+    path,
+    value: `${(bytes / (1024 * 1024)).toFixed(1)} MiB`,
+    expected: `a scenario of at most ${MAX_SCENARIO_BYTES / (1024 * 1024)} MiB (${MAX_SCENARIO_BYTES} bytes; this one has ${bytes})`,
+  };
+}
+
+function checkTextSize(text: string, what: string): void {
+  // Cheap first: a UTF-8 byte is at most one UTF-16 code unit, and a code unit at most 3 bytes.
+  if (text.length * 3 <= MAX_SCENARIO_BYTES) return;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SCENARIO_BYTES) throw new ConfigError(what, [sizeProblem('(text)', bytes)]);
 }
 
 function readScenarioText(path: string, abs: string, what: string): string {
@@ -62,8 +113,12 @@ function readScenarioText(path: string, abs: string, what: string): string {
     throw new ConfigError(what, [{ path, value: undefined, expected: `a scenario file (${wrong}: ${abs})` }]);
   }
   try {
+    // Checked before reading: a 50 MB file would take a minute to parse and then exhaust the heap.
+    const bytes = statSync(abs).size;
+    if (bytes > MAX_SCENARIO_BYTES) throw new ConfigError(what, [sizeProblem(path, bytes)]);
     return readFileSync(abs, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
     throw new ConfigError(what, [{ path, value: undefined, expected: `a readable scenario file (${msg})` }]);
   }
@@ -83,16 +138,29 @@ function checkFile(abs: string): string | null {
 
 function parseText(text: string, format: ScenarioFormat, what: string): Parsed {
   if (format !== 'yaml') {
+    let value: unknown;
+    let ok = false;
     try {
-      const value: unknown = JSON.parse(text);
-      return { value, ...locator(text) };
+      value = JSON.parse(text);
+      ok = true;
     } catch (e) {
       if (format === 'json') throw new ConfigError(what, [jsonProblem(text, e)]);
       // 'auto': not JSON; try YAML below.
     }
+    if (ok) {
+      checkNesting(value, what, null);
+      let located: ReturnType<Parsed['locate']> | undefined;
+      return { value, locate: () => (located ??= locator(text)) };
+    }
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
+  } catch (e) {
+    // The parser reports what it finds in doc.errors; this is for what it did not expect to meet.
+    throw new ConfigError(what, [{ path: '(text)', value: undefined, expected: `text the YAML parser can read (it failed: ${messageOf(e)})` }]);
+  }
   if (doc.errors.length > 0) {
     const problems: Problem[] = doc.errors.map((err) => {
       const offset = err.pos[0];
@@ -105,14 +173,125 @@ function parseText(text: string, format: ScenarioFormat, what: string): Parsed {
     });
     throw new ConfigError(what, problems);
   }
-  return { value: doc.toJS() as unknown, doc, lineCounter };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_EXPANSIONS }) as unknown;
+  } catch (e) {
+    throw new ConfigError(what, [toJsProblem(text, doc, e)]);
+  }
+  checkNesting(value, what, { text, doc });
+  return { value, locate: () => ({ doc, lineCounter }) };
+}
+
+function messageOf(e: unknown): string {
+  return firstLine(e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * Turning a parsed YAML document into values failed: an alias whose anchor
+ * is not defined before it ("*x" with no "&x" above), or aliases that expand
+ * too much. Points at the alias when it can tell which.
+ */
+function toJsProblem(text: string, doc: Document, e: unknown): Problem {
+  const message = messageOf(e);
+  const unresolved = /^Unresolved alias.*: (.*)$/.exec(message);
+  const at = firstAlias(doc, unresolved?.[1] ?? null);
+  const where = (offset: number | undefined): Pick<Problem, 'path' | 'value'> => {
+    if (offset === undefined) return { path: '(text)', value: undefined };
+    const { line, column } = lineColumn(text, offset);
+    return { path: `line ${line}, column ${column}`, value: sourceLine(text, line) };
+  };
+  if (unresolved !== null) {
+    return { ...where(at), expected: `an alias *${unresolved[1]} after an anchor &${unresolved[1]} that defines it (YAML reads from the top)` };
+  }
+  if (/alias count/i.test(message)) {
+    return {
+      ...where(at),
+      expected: `aliases that expand at most ${MAX_YAML_ALIAS_EXPANSIONS} times in all (the YAML parser's guard against a few lines expanding into millions of values)`,
+    };
+  }
+  return { ...where(undefined), expected: `YAML the parser can turn into values (it failed: ${message})` };
+}
+
+/** Offset of the first alias to `source` whose anchor comes later or never (any alias when source is null). */
+function firstAlias(doc: Document, source: string | null): number | undefined {
+  const anchors = new Set<string>();
+  let found: number | undefined;
+  try {
+    visit(doc, {
+      Node(_key, node) {
+        if (isAlias(node)) {
+          if (source === null || (node.source === source && !anchors.has(source))) {
+            found = node.range?.[0];
+            return visit.BREAK;
+          }
+        } else if ((isScalar(node) || isCollection(node)) && node.anchor) anchors.add(node.anchor);
+        return undefined;
+      },
+    });
+  } catch {
+    // No position then: the message still says what is wrong.
+  }
+  return found;
+}
+
+/**
+ * Refuses values nested deeper than MAX_NESTING_DEPTH (a scenario needs
+ * about 8). Iterative, and each shared object (a YAML alias) is walked once
+ * per depth it is reached at, so it costs no more than the text.
+ */
+function checkNesting(value: unknown, what: string, yaml: { text: string; doc: Document } | null): void {
+  const deepest = new Map<object, number>();
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_NESTING_DEPTH) {
+      const offset = yaml === null ? undefined : deepNodeOffset(yaml.doc);
+      const pos = offset === undefined ? null : lineColumn(yaml!.text, offset);
+      throw new ConfigError(what, [{
+        path: pos === null ? '(text)' : `line ${pos.line}, column ${pos.column}`,
+        value: pos === null ? undefined : sourceLine(yaml!.text, pos.line),
+        expected: `lists and mappings nested at most ${MAX_NESTING_DEPTH} deep (a scenario needs about 8)`,
+      }]);
+    }
+    const seen = deepest.get(v);
+    if (seen !== undefined && seen >= depth) continue;
+    deepest.set(v, depth);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+}
+
+/** Offset of the first collection nested MAX_NESTING_DEPTH deep in the document, if the walk finds one. */
+function deepNodeOffset(doc: Document): number | undefined {
+  let found: number | undefined;
+  try {
+    visit(doc, {
+      Node(_key, node, path) {
+        if (isCollection(node) && path.filter((x) => isCollection(x)).length >= MAX_NESTING_DEPTH) {
+          found = node.range?.[0];
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+  } catch {
+    // Leave it without a position.
+  }
+  return found;
 }
 
 /** A YAML parse of (valid) JSON text, used only to find the line of a problem path. */
-function locator(text: string): Omit<Parsed, 'value'> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  return { doc: doc.errors.length === 0 ? doc : null, lineCounter };
+function locator(text: string): { doc: Document; lineCounter: LineCounter } | null {
+  try {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
+    return doc.errors.length === 0 ? { doc, lineCounter } : null;
+  } catch {
+    return null;
+  }
 }
 
 function jsonProblem(text: string, e: unknown): Problem {
@@ -123,8 +302,18 @@ function jsonProblem(text: string, e: unknown): Problem {
   return { path: `line ${line}, column ${column}`, value: sourceLine(text, line), expected: `valid JSON (${message})` };
 }
 
+/** The source line, trimmed; a long one is cut (formatValue shows about 60 characters anyway). */
 function sourceLine(text: string, line: number): string {
-  return (text.split('\n')[line - 1] ?? '').replace(/\r$/, '').trim();
+  let start = 0;
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return '';
+    start = nl + 1;
+  }
+  let end = text.indexOf('\n', start);
+  if (end < 0) end = text.length;
+  if (end - start > 200) end = start + 200;
+  return text.slice(start, end).replace(/\r$/, '').trim();
 }
 
 function firstLine(message: string): string {
@@ -153,16 +342,23 @@ export function pathSegments(path: string): (string | number)[] | null {
 
 /** Sets `line` on problems whose path (or its nearest existing parent, not the root) is in the document. */
 function addLines(problems: Problem[], parsed: Parsed): void {
-  const doc = parsed.doc;
-  if (doc === null) return;
+  if (!problems.some((pr) => pathSegments(pr.path) !== null)) return;
+  const located = parsed.locate();
+  if (located === null) return;
+  const { doc, lineCounter } = located;
   for (const pr of problems) {
     const segs = pathSegments(pr.path);
     if (segs === null) continue;
     for (let len = segs.length; len > 0; len--) {
-      const node: unknown = doc.getIn(segs.slice(0, len), true);
+      let node: unknown;
+      try {
+        node = doc.getIn(segs.slice(0, len), true);
+      } catch {
+        node = undefined; // a path through an alias or an odd key: no line for this one
+      }
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
       if (range !== undefined) {
-        pr.line = parsed.lineCounter.linePos(range[0]).line;
+        pr.line = lineCounter.linePos(range[0]).line;
         break;
       }
     }

@@ -12,8 +12,9 @@ import {
   readString,
   rejectUnknownKeys,
 } from '../util/config-check.js';
-import { parseRate } from '../util/units.js';
-import { readDurationCycles, readPath, readRate } from './readers.js';
+import { lineRatePps, parseRate } from '../util/units.js';
+import { MAX_FRAME_SIZE_ENTRIES, MAX_OVERSUBSCRIPTION } from './limits.js';
+import { formatBps, formatPps, readDurationCycles, readPath, readRate } from './readers.js';
 import type { FrameSizeWeight, GeneratorSpec, PcapSpec, TrafficSpec } from './types.js';
 import { IMIX_SIMPLE } from '../traffic/size-mix.js';
 import { parseIpv4Prefix } from '../packet/addr-text.js';
@@ -46,6 +47,8 @@ export interface TrafficContext {
   /** How `duration` was written, for messages. */
   durationText: string;
   baseDir: string | null;
+  /** The port's line rate in bits per second; null when it was invalid (a problem is already recorded): rates are then not bounded. */
+  lineRateBps: number | null;
   /** Returns what is wrong with the file at an absolute path (e.g. "file not found"), or null. Absent: files are not checked. */
   fileCheck?: (absPath: string) => string | null;
 }
@@ -64,6 +67,7 @@ function checkGenerator(p: Problems, obj: Record<string, unknown>, path: string,
   const proto = readString(p, obj, 'proto', path, { oneOf: ['udp', 'tcp'], default: 'udp' }) as 'udp' | 'tcp';
   const sizes = readFrameSizes(p, obj, path);
   const rate = readRate(p, obj['rate'], joinPath(path, 'rate'));
+  if (rate.kind !== 'line') checkRateBound(p, rate, obj['rate'], joinPath(path, 'rate'), ctx.lineRateBps);
   const arrivals = readString(p, obj, 'arrivals', path, {
     oneOf: ['constant', 'poisson'],
     default: 'constant',
@@ -82,6 +86,30 @@ function checkGenerator(p: Problems, obj: Record<string, unknown>, path: string,
     dstHosts = readInt(p, obj, 'dstHosts', path, { min: 1, max: usable });
   }
   return { kind: 'generator', flows, proto, sizes, rate, arrivals, startCycles, srcNet, dstNet, dstHosts };
+}
+
+/**
+ * An offered rate may exceed the line rate (the sender buffer drops the
+ * excess), up to MAX_OVERSUBSCRIPTION times the wire's rate of the smallest
+ * frames: beyond that the generator would only make frames to drop, at a
+ * cost in wall time (limits.ts).
+ */
+function checkRateBound(
+  p: Problems,
+  r: { kind: 'pps'; pps: number } | { kind: 'bps'; bps: number },
+  raw: unknown,
+  where: string,
+  lineRateBps: number | null,
+): void {
+  if (lineRateBps === null) return;
+  const maxPps = MAX_OVERSUBSCRIPTION * lineRatePps(lineRateBps, MIN_FRAME_BYTES);
+  const maxBps = MAX_OVERSUBSCRIPTION * lineRateBps;
+  if (r.kind === 'pps' ? r.pps <= maxPps : r.bps <= maxBps) return;
+  p.add(
+    where,
+    raw,
+    `a rate of at most ${formatPps(maxPps)} or ${formatBps(maxBps)}: ${MAX_OVERSUBSCRIPTION} times what the port's ${formatBps(lineRateBps)} line carries of ${MIN_FRAME_BYTES}-byte frames (the sender drops whatever the line cannot carry)`,
+  );
 }
 
 /** An IPv4 prefix like "10.0.0.0/8" with no host bits set, as [base, length]. */
@@ -113,6 +141,10 @@ function readFrameSizes(p: Problems, obj: Record<string, unknown>, path: string)
     p.add(where, many, help);
     return [{ bytes: DEFAULT_FRAME_BYTES, weight: 1 }];
   }
+  if (many.length > MAX_FRAME_SIZE_ENTRIES) {
+    p.add(where, many, `a list of at most ${MAX_FRAME_SIZE_ENTRIES} sizes (one per frame size ${MIN_FRAME_BYTES}..${MAX_FRAME_BYTES}; this one has ${many.length})`);
+    return [{ bytes: DEFAULT_FRAME_BYTES, weight: 1 }];
+  }
   const out: FrameSizeWeight[] = [];
   for (let i = 0; i < many.length; i++) {
     const ip = indexPath(where, i);
@@ -142,6 +174,7 @@ function checkPcap(p: Problems, obj: Record<string, unknown>, path: string, ctx:
       p.add(joinPath(path, 'timing'), t, 'recorded, or a rate like 1Mpps or 5Gbps');
     } else {
       timing = r;
+      checkRateBound(p, r, t, joinPath(path, 'timing'), ctx.lineRateBps);
     }
   }
   const loop = readInt(p, obj, 'loop', path, { min: 1, max: MAX_PCAP_LOOPS, default: 1 });

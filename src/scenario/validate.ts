@@ -35,7 +35,20 @@ import { loadPresetFile } from '../hw/preset-file.js';
 import { SHIPPED_PRESETS, findPreset } from '../hw/presets/index.js';
 import { parseDuration, parseFrequencyHz } from '../util/units.js';
 import { ENTITY_NAME_HELP, ENTITY_NAME_RE, type ParsedEndpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
-import { readBitRate, readDurationCycles, readPath } from './readers.js';
+import { formatDurationSeconds, formatPps, readBitRate, readDurationCycles, readPath } from './readers.js';
+import {
+  MAX_CONTROL_POINTS,
+  MAX_EDGES,
+  MAX_MODULES,
+  MAX_OFFERED_FRAMES,
+  MAX_PORTS,
+  MAX_SCHEDULERS,
+  MAX_TAPS,
+  MAX_TASKS,
+  MAX_TOTAL_FLOWS,
+  MIN_CONTROL_PERIOD_SECONDS,
+} from './limits.js';
+import { controlPoints, formatCount, offeredFrames } from './work.js';
 import { checkTraffic } from './traffic.js';
 import { POLICIES, defaultPolicyParams, type PolicyName } from '../sched/policy.js';
 import type {
@@ -107,6 +120,38 @@ export interface CheckContext {
   sourcePath: string | null;
   /** What is wrong with the file at an absolute path ("file not found", "not a file"), or null. */
   fileCheck?: (absPath: string) => string | null;
+  /** What is wrong with an absolute path a run would write (a tap's pcap), or null; absent: not checked. */
+  outputCheck?: (absPath: string) => string | null;
+}
+
+/** Top-level lists and their limits (limits.ts), checked before any item is. */
+const COUNT_LIMITS = [
+  ['ports', MAX_PORTS, 'ports'],
+  ['modules', MAX_MODULES, 'modules'],
+  ['edges', MAX_EDGES, 'edges'],
+  ['tasks', MAX_TASKS, 'tasks'],
+  ['schedulers', MAX_SCHEDULERS, 'scheduler entries'],
+  ['taps', MAX_TAPS, 'taps'],
+] as const;
+
+/**
+ * Refuses lists longer than their limit, before their items are checked: a
+ * file of 780 000 modules then costs one line and no time. False if any was.
+ */
+function checkCounts(p: Problems, top: Record<string, unknown>): boolean {
+  const before = p.count;
+  for (const [key, max, noun] of COUNT_LIMITS) {
+    const v = top[key];
+    if (Array.isArray(v) && v.length > max) {
+      p.add(key, v, `a list of at most ${max} ${noun} (this one has ${v.length}; see "Limits" in docs/scenario-format.md)`);
+    }
+  }
+  const io = top['io'];
+  if (isPlainObject(io)) {
+    const n = Object.keys(io).length;
+    if (n > MAX_PORTS) p.add('io', io, `at most ${MAX_PORTS} entries, one per port (this one has ${n})`);
+  }
+  return p.count === before;
 }
 
 /**
@@ -161,6 +206,7 @@ export function checkScenario(
 ): Scenario | undefined {
   const top = asObject(p, raw, '');
   if (top === undefined) return undefined;
+  if (!checkCounts(p, top)) return undefined;
   const ov = opts.overrides ?? {};
   rejectUnknownKeys(p, top, TOP_KEYS, '');
 
@@ -198,14 +244,20 @@ export function checkScenario(
     default: durationCycles,
     positive: true,
   });
-  if (durationOk && p.count === before && controlPeriodCycles > durationCycles) {
-    p.add('controlPeriod', top['controlPeriod'], `a duration no longer than duration (${durationText})`);
+  if (durationOk && p.count === before) {
+    if (controlPeriodCycles > durationCycles) {
+      p.add('controlPeriod', top['controlPeriod'], `a duration no longer than duration (${durationText})`);
+    } else {
+      checkControlPoints(p, top['controlPeriod'], hz, durationCycles, controlPeriodCycles, durationText);
+    }
   }
 
   const names: Names = { ports: new Map(), modules: new Map(), owners: new Map() };
 
   const ports: PortSpec[] = [];
+  const portsBefore = p.count;
   const portsRaw = readArray(p, top, 'ports', '', { minLength: 1 });
+  let flows = 0;
   for (let i = 0; i < portsRaw.length; i++) {
     const path = indexPath('ports', i);
     const spec = checkPort(p, portsRaw[i], path, {
@@ -213,13 +265,36 @@ export function checkScenario(
       durationCycles: durationOk ? durationCycles : Number.MAX_SAFE_INTEGER,
       durationText,
       baseDir: opts.baseDir,
+      lineRateBps: null,
       ...(ctx.fileCheck ? { fileCheck: ctx.fileCheck } : {}),
     });
     if (spec === undefined) continue;
     if (claimName(p, names, spec.name, joinPath(path, 'name'), path)) {
       names.ports.set(spec.name, { index: i, spec });
     }
+    if (spec.traffic?.kind === 'generator') {
+      if (flows + spec.traffic.flows > MAX_TOTAL_FLOWS) {
+        p.add(
+          joinPath(joinPath(path, 'traffic'), 'flows'),
+          spec.traffic.flows,
+          `at most ${MAX_TOTAL_FLOWS - flows} flows here: all ports together may have at most ${MAX_TOTAL_FLOWS} (the ports before this one have ${flows})`,
+        );
+      }
+      flows += spec.traffic.flows;
+    }
     ports.push(spec);
+  }
+  if (durationOk && p.count === portsBefore) {
+    const offered = offeredFrames(ports, hz, durationCycles);
+    if (offered.total > MAX_OFFERED_FRAMES && offered.largest !== null) {
+      const l = offered.largest;
+      p.add(
+        durWhere,
+        durRaw,
+        `a run whose traffic generators offer at most ${formatCount(MAX_OFFERED_FRAMES)} frames (this one: about ${formatCount(offered.total)}, ` +
+          `${formatCount(l.frames)} of them from port ${l.port} at ${formatPps(l.pps)}); that many would take hours of wall time: shorten it or lower the rate`,
+      );
+    }
   }
 
   const modules: ModuleSpec[] = [];
@@ -243,7 +318,7 @@ export function checkScenario(
   );
   checkCoverage(p, names, tasks);
   const schedulers = checkSchedulers(p, readArray(p, top, 'schedulers', '', { default: [] }), hz, machineOut.coresOk ? machine.cores : undefined);
-  const taps = checkTaps(p, readArray(p, top, 'taps', '', { default: [] }), names, opts.baseDir);
+  const taps = checkTaps(p, readArray(p, top, 'taps', '', { default: [] }), names, opts.baseDir, ctx.outputCheck);
   const io = checkIo(p, top['io'], ports.map((x) => x.name));
 
   return {
@@ -267,6 +342,32 @@ export function checkScenario(
     ...(io.length > 0 ? { io } : {}),
     sourcePath: ctx.sourcePath,
   };
+}
+
+/**
+ * Control points cost wall time (limits.ts): a period of at least
+ * MIN_CONTROL_PERIOD_SECONDS, and at most MAX_CONTROL_POINTS per run.
+ */
+function checkControlPoints(
+  p: Problems,
+  raw: unknown,
+  hz: number,
+  durationCycles: number,
+  periodCycles: number,
+  durationText: string,
+): void {
+  const points = controlPoints(durationCycles, periodCycles);
+  // Rounded: "1us" at a clock that is not a whole number of MHz is still 1 us.
+  const minCycles = Math.max(1, Math.round(MIN_CONTROL_PERIOD_SECONDS * hz));
+  if (points <= MAX_CONTROL_POINTS && periodCycles >= minCycles) return;
+  const byCount = Math.ceil(durationCycles / MAX_CONTROL_POINTS);
+  const minSeconds = Math.max(minCycles, byCount) / hz;
+  p.add(
+    'controlPeriod',
+    raw,
+    `a control period of at least ${formatDurationSeconds(minSeconds)}: at most ${MAX_CONTROL_POINTS} control points per run and none closer than ` +
+      `${formatDurationSeconds(MIN_CONTROL_PERIOD_SECONDS)} (this one gives ${points} in ${durationText}; each costs about 0.3 ms of wall time)`,
+  );
 }
 
 function readSeed(p: Problems, v: unknown, where: string): number {
@@ -373,6 +474,7 @@ function checkPort(
   if (o === undefined) return undefined;
   rejectUnknownKeys(p, o, PORT_KEYS, path);
   const name = readString(p, o, 'name', path, { pattern: ENTITY_NAME_RE, patternHelp: ENTITY_NAME_HELP });
+  const lineBefore = p.count;
   const lineRateBps = readBitRate(
     p,
     o['lineRate'],
@@ -381,6 +483,7 @@ function checkPort(
     MAX_LINE_RATE_BPS,
     'between 1kbps and 10Tbps',
   );
+  const lineRateOk = p.count === lineBefore;
   const rxQueues = readInt(p, o, 'rxQueues', path, { min: 1, max: MAX_RX_QUEUES, default: 1 });
   const rxRingSize = readInt(p, o, 'rxRingSize', path, {
     min: 16,
@@ -393,7 +496,7 @@ function checkPort(
     max: MAX_SENDER_BUFFER_FRAMES,
     default: DEFAULT_SENDER_BUFFER_FRAMES,
   });
-  const traffic = checkTraffic(p, o['traffic'], joinPath(path, 'traffic'), tctx);
+  const traffic = checkTraffic(p, o['traffic'], joinPath(path, 'traffic'), { ...tctx, lineRateBps: lineRateOk ? lineRateBps : null });
   return { name, lineRateBps, rxQueues, rxRingSize, senderBufferFrames, traffic };
 }
 
@@ -708,7 +811,13 @@ function checkCoverage(p: Problems, names: Names, tasks: TaskSpec[]): void {
   }
 }
 
-function checkTaps(p: Problems, raw: unknown[], names: Names, baseDir: string | null): TapSpec[] {
+function checkTaps(
+  p: Problems,
+  raw: unknown[],
+  names: Names,
+  baseDir: string | null,
+  outputCheck: CheckContext['outputCheck'],
+): TapSpec[] {
   const taps: TapSpec[] = [];
   const files = new Map<string, number>();
   for (let i = 0; i < raw.length; i++) {
@@ -733,6 +842,8 @@ function checkTaps(p: Problems, raw: unknown[], names: Names, baseDir: string | 
       const prev = files.get(file);
       if (prev !== undefined) p.add(filePath, o['file'], `a file no other tap writes (taps[${prev}] writes ${file})`);
       else files.set(file, i);
+      const wrong = outputCheck?.(file) ?? null;
+      if (wrong !== null) p.add(filePath, o['file'], `a pcap file the run can write (${wrong})`);
     }
     if (at !== undefined && file !== '') taps.push({ at, file });
   }

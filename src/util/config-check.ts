@@ -26,42 +26,64 @@ export interface Problem {
   line?: number;
 }
 
-/** Thrown once per bad input; `problems` holds every problem found, in the order found. */
+/**
+ * Thrown once per bad input; `problems` holds the problems found, in the
+ * order found: every one, or the first {@link MAX_KEPT_PROBLEMS} and the
+ * number of the others in `omitted`.
+ */
 export class ConfigError extends Error {
   readonly problems: Problem[];
   readonly what: string;
+  readonly omitted: number;
 
-  constructor(what: string, problems: Problem[]) {
-    super(formatProblems(what, problems));
+  constructor(what: string, problems: Problem[], omitted = 0) {
+    super(formatProblems(what, problems, omitted));
     this.name = 'ConfigError';
     this.what = what;
     this.problems = problems;
+    this.omitted = omitted;
   }
 }
+
+/**
+ * Problems kept (and listed) per error. A file can hold hundreds of thousands
+ * of mistakes (a mapping of 500 000 unknown fields fits in 4 MiB): past this
+ * many they are only counted, so memory and the message stay small.
+ */
+export const MAX_KEPT_PROBLEMS = 200;
 
 /** Collects problems; see the file comment. */
 export class Problems {
   readonly list: Problem[] = [];
+  /** Problems found after the first MAX_KEPT_PROBLEMS: counted, not kept. */
+  omitted = 0;
 
   add(path: string, value: unknown, expected: string): void {
-    this.list.push({ path, value, expected });
+    this.push({ path, value, expected });
   }
 
   /** Appends problems found elsewhere (for example by a nested checker that threw a ConfigError). */
-  addAll(problems: readonly Problem[]): void {
-    for (const pr of problems) this.list.push(pr);
+  addAll(problems: readonly Problem[], omitted = 0): void {
+    for (const pr of problems) this.push(pr);
+    this.omitted += omitted;
+  }
+
+  private push(pr: Problem): void {
+    if (this.list.length < MAX_KEPT_PROBLEMS) this.list.push(pr);
+    else this.omitted++;
   }
 
   get ok(): boolean {
-    return this.list.length === 0;
+    return this.count === 0;
   }
 
+  /** Every problem found, kept or not (so `count` before and after a check says whether it found one). */
   get count(): number {
-    return this.list.length;
+    return this.list.length + this.omitted;
   }
 
   throwIfAny(what: string): void {
-    if (this.list.length > 0) throw new ConfigError(what, this.list.slice());
+    if (this.count > 0) throw new ConfigError(what, this.list.slice(), this.omitted);
   }
 }
 
@@ -69,11 +91,12 @@ const UNKNOWN_FIELD = 'unknown field';
 const MAX_VALUE_CHARS = 60;
 const MAX_LISTED_NAMES = 20;
 
-/** "<what>: N problem(s)" followed by one indented line per problem. */
-export function formatProblems(what: string, problems: readonly Problem[]): string {
-  const n = problems.length;
+/** "<what>: N problem(s)" followed by one indented line per problem (and one for those `omitted`). */
+export function formatProblems(what: string, problems: readonly Problem[], omitted = 0): string {
+  const n = problems.length + omitted;
   const lines = [`${what}: ${n} problem${n === 1 ? '' : 's'}`];
   for (const pr of problems) lines.push(`  - ${formatProblem(pr)}`);
+  if (omitted > 0) lines.push(`  ... and ${omitted} more (only the first ${problems.length} are listed)`);
   return lines.join('\n');
 }
 
@@ -94,7 +117,9 @@ export function formatProblem(pr: Problem): string {
 /**
  * A short, JSON-like rendering of a value for messages: strings quoted,
  * objects as compact JSON, `undefined` as "nothing", truncated to about 60
- * characters.
+ * characters. It reads only as much of the value as it shows, so a list of
+ * a million items, a 4 MB string or a structure nested 100 000 deep costs
+ * no more than a small one.
  */
 export function formatValue(v: unknown): string {
   let s: string;
@@ -105,18 +130,71 @@ export function formatValue(v: unknown): string {
   else if (typeof v === 'symbol') s = v.toString();
   else {
     try {
-      s =
-        JSON.stringify(v, (_k, x: unknown) => {
-          if (typeof x === 'bigint') return `${x}n`;
-          if (typeof x === 'number' && !Number.isFinite(x)) return String(x);
-          if (typeof x === 'function') return '[function]';
-          return x;
-        }) ?? String(v);
+      s = shortJson(v, MAX_VALUE_CHARS + 1) ?? String(v);
     } catch {
       s = Array.isArray(v) ? '[a list that cannot be shown]' : '[an object that cannot be shown]';
     }
   }
   return s.length > MAX_VALUE_CHARS ? `${s.slice(0, MAX_VALUE_CHARS - 3)}...` : s;
+}
+
+class Cyclic extends Error {}
+
+/**
+ * JSON.stringify(v) as formatValue wants it (bigints as "12n", non-finite
+ * numbers and functions as strings), cut once it is `budget` characters
+ * long: the rest of the value is never visited. undefined where
+ * JSON.stringify gives undefined. Throws on a cycle, as JSON.stringify does.
+ */
+function shortJson(root: unknown, budget: number): string | undefined {
+  let out = '';
+  const open = new Set<object>();
+  const full = () => out.length >= budget;
+  /** False when the value is skipped (undefined, a symbol): JSON leaves such properties out. */
+  const emit = (x0: unknown): boolean => {
+    let x = x0;
+    if (x !== null && typeof x === 'object' && typeof (x as { toJSON?: unknown }).toJSON === 'function') {
+      x = (x as { toJSON: () => unknown }).toJSON();
+    }
+    if (typeof x === 'bigint') x = `${x}n`;
+    else if (typeof x === 'number' && !Number.isFinite(x)) x = String(x);
+    else if (typeof x === 'function') x = '[function]';
+    if (x === undefined || typeof x === 'symbol') return false;
+    if (x === null || typeof x === 'boolean' || typeof x === 'number') {
+      out += JSON.stringify(x);
+      return true;
+    }
+    if (typeof x === 'string') {
+      out += JSON.stringify(x.length > budget ? x.slice(0, budget) : x);
+      return true;
+    }
+    const obj = x as object;
+    if (open.has(obj)) throw new Cyclic();
+    open.add(obj);
+    if (Array.isArray(obj)) {
+      out += '[';
+      for (let i = 0; i < obj.length && !full(); i++) {
+        if (i > 0) out += ',';
+        if (!emit(obj[i])) out += 'null';
+      }
+      out += ']';
+    } else {
+      out += '{';
+      let first = true;
+      for (const k in obj) {
+        if (full()) break;
+        if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+        const mark = out.length;
+        out += `${first ? '' : ','}${JSON.stringify(k)}:`;
+        if (emit((obj as Record<string, unknown>)[k])) first = false;
+        else out = out.slice(0, mark);
+      }
+      out += '}';
+    }
+    open.delete(obj);
+    return true;
+  };
+  return emit(root) ? out : undefined;
 }
 
 const IDENT_RE = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
@@ -171,6 +249,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   let best: string | null = null;
   let bestD = limit + 1;
   for (const c of candidates) {
+    // At least |length difference| edits apart: skip without the O(n*m) table (a 1 MB key is not a typo).
+    if (Math.abs(word.length - c.length) > limit) continue;
     const dist = editDistance(word, c);
     if (dist < bestD) {
       best = c;

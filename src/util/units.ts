@@ -116,6 +116,23 @@ export function parseDuration(v: unknown, hz: number): { cycles: number } | null
 }
 
 /**
+ * The length in seconds of anything written as a duration, "5000cycles"
+ * included (at `hz`), however long: for telling "too long" from "not a
+ * duration" where {@link parseDuration} says null to both. Null if it is not
+ * a duration (wrong syntax, negative, not finite).
+ */
+export function durationSecondsAt(v: unknown, hz: number): number | null {
+  if (typeof v === 'string') {
+    const m = DURATION_RE.exec(v.trim());
+    if (m !== null && (m[2] === 'cycles' || m[2] === 'cycle')) {
+      const seconds = Number(m[1]) / hz;
+      return isNonNegativeFinite(seconds) ? seconds : null;
+    }
+  }
+  return parseDurationSeconds(v);
+}
+
+/**
  * A traffic rate: packets per second, bits per second, or "line" (the port's
  * line rate). A bare number is rejected because it is ambiguous (pps or bps?).
  * Zero and negative rates give null.

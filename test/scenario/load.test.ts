@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenarioFile, parseScenarioText, pathSegments } from '../../src/scenario/load.js';
+import { loadScenarioFile, loadScenarioText, parseScenarioText, pathSegments } from '../../src/scenario/load.js';
 import { ConfigError } from '../../src/util/config-check.js';
 import { KINDS } from './fake-kinds.js';
 
@@ -228,5 +228,81 @@ describe('parseScenarioText and pathSegments', () => {
     expect(pathSegments('a["my key"][0]')).toEqual(['a', 'my key', 0]);
     expect(pathSegments('--seed')).toBeNull();
     expect(pathSegments('line 3, column 1')).toBeNull();
+  });
+});
+
+describe('every parse problem is a ConfigError with a position (issue 12, defect 3)', () => {
+  it('an alias with no anchor before it: line and column of the alias', () => {
+    const e = loadError(write('alias.yaml', 'name: *x\n'));
+    expect(e.message).toBe(
+      `scenario ${join(dir, 'alias.yaml')}: 1 problem\n  - line 1, column 7: got "name: *x", expected an alias *x after an anchor &x that defines it (YAML reads from the top)`,
+    );
+    // An anchor defined only after its alias is the same mistake.
+    const late = loadError(write('alias-late.yaml', 'name: pipe\nseed: *s\nduration: &s 1\n'));
+    expect(late.problems.map((p) => p.path)).toEqual(['line 2, column 7']);
+  });
+
+  it('anchors and aliases used as intended still load', () => {
+    const text = YAML_TEXT.replace('config: { cyclesPerPacket: 80 }', 'config: &cfg { cyclesPerPacket: 80 }').replace(
+      '  - name: b\n    kind: synthetic\n',
+      '  - name: b\n    kind: synthetic\n    config: *cfg\n',
+    );
+    const s = load(write('anchors.yaml', text));
+    expect(s.modules.find((m) => m.name === 'b')!.config).toEqual(s.modules.find((m) => m.name === 'a')!.config);
+  });
+
+  it('a "billion laughs" of aliases is refused quickly, naming the limit', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    const t0 = Date.now();
+    const e = loadError(write('laughs.yaml', `${lines.join('\n')}\n`));
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(e.problems).toHaveLength(1);
+    expect(e.problems[0]!.path).toMatch(/^line \d+, column \d+$/);
+    expect(e.problems[0]!.expected).toMatch(/^aliases that expand at most 1000 times in all/);
+  });
+
+  it('values nested deeper than 64 are refused (YAML and JSON)', () => {
+    const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
+    const y = loadError(write('deep.yaml', `name: x\nseed: ${deep(70)}\n`));
+    expect(y.problems).toHaveLength(1);
+    expect(y.problems[0]!.path).toMatch(/^line 2, column \d+$/);
+    expect(y.problems[0]!.expected).toBe('lists and mappings nested at most 64 deep (a scenario needs about 8)');
+    const j = loadError(write('deep.json', `{"name": "x", "seed": ${deep(100_000)}}`));
+    expect(j.problems[0]!.expected).toMatch(/^lists and mappings nested at most 64 deep/);
+    // 60 levels is fine as far as nesting goes (the field is still wrong).
+    const ok = loadError(write('deep-ok.yaml', `name: x\nseed: ${deep(60)}\n`));
+    expect(ok.problems.some((p) => p.path === 'seed')).toBe(true);
+  });
+
+  it('YAML tags, merge keys and odd keys give problems, not crashes or process warnings on stderr', () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    for (const text of ['name: !!int abc\n', 'name: !!binary "@@@"\n', 'seed: !!float x\n', '<<: {a: 1}\nname: x\n', '? [a, b]\n: c\n', '__proto__: {a: 1}\nname: x\n', 'name: !custom x\n']) {
+      const e = loadError(write('tags.yaml', text));
+      expect(e.message).not.toMatch(/\n\s+at /);
+    }
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+  });
+
+  it('a file over 4 MiB is refused before it is read', () => {
+    const big = write('big.yaml', `name: big\ndescription: "${'x'.repeat(4 * 1024 * 1024)}"\n`);
+    const t0 = Date.now();
+    const e = loadError(big);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(e.problems).toEqual([
+      { path: big, value: '4.0 MiB', expected: `a scenario of at most 4 MiB (4194304 bytes; this one has ${4 * 1024 * 1024 + 26})` },
+    ]);
+  });
+});
+
+describe('loadScenarioText', () => {
+  it('loads text that is not a file (standard input), resolving paths against baseDir', () => {
+    const s = loadScenarioText(YAML_TEXT, { what: '(standard input)', format: 'auto', baseDir: dir, sourcePath: null }, { kinds: KINDS });
+    expect(s.name).toBe('pipe');
+    expect(s.sourcePath).toBeNull();
+    expect(s.taps[0]!.file).toBe(join(dir, 'out', 'a.pcap'));
+    expect(() => loadScenarioText('name: *x', { what: '(standard input)', format: 'auto', baseDir: dir, sourcePath: null }, { kinds: KINDS }))
+      .toThrow(/^scenario \(standard input\): 1 problem\n {2}- line 1, column 7: /);
   });
 });
