@@ -21,8 +21,8 @@
  * parser's reason name; IPv6 (parsed fine, but this ACL is IPv4-only) is
  * dropped as `unsupported_ethertype`.
  */
-import { ParseResult, ParsedPacket, PARSE_RESULT_COUNT, parseResultName } from '../packet/parse.js';
-import { parseDropIds, parseIpv4OrDrop } from './parse-drops.js';
+import { ParseResult, ParsedPacket, parseResultName } from '../packet/parse.js';
+import { PARSE_DROP_REASONS, parseDropIds, parseIpv4OrDrop } from './parse-drops.js';
 import { asObject, readArray, readBool, readInt, readNumber, readString, rejectUnknownKeys, type Problems } from '../util/config-check.js';
 import { ACL_MAX_RULES, AclClassifier } from './acl-classifier.js';
 import { ACL_ACTIONS, generateAclRules, parseAclPrefix, readAclRuleList, type AclAction, type AclGenerateSpec, type AclRule } from './acl-rules.js';
@@ -59,9 +59,10 @@ const DEFAULT_GEN_DST_NET = '192.168.0.0/16';
 
 const KEYS = ['rules', 'generate', 'defaultAction', 'deniedGate', 'cyclesPerBatch', 'cyclesPerPacket', 'cyclesPerTuple', 'cyclesPerSlot', 'cyclesPerRule'];
 const GENERATE_KEYS = ['count', 'seed', 'denyFraction', 'srcNet', 'dstNet'];
+const C_MATCHED = 0;
+const C_DEFAULTED = 1;
+const C_DENIED = 2;
 const COUNTERS = ['matched', 'defaulted', 'denied'] as const;
-const PARSE_REASONS: string[] = [];
-for (let c = 1; c < PARSE_RESULT_COUNT; c++) PARSE_REASONS.push(parseResultName(c));
 
 class Acl implements NfInstance {
   readonly counters = new Float64Array(COUNTERS.length);
@@ -111,17 +112,17 @@ class Acl implements NfInstance {
       rules += cls.lastRules;
       let deny: boolean;
       if (rule < 0) {
-        counters[1]!++;
+        counters[C_DEFAULTED]!++;
         deny = this.defaultDeny;
       } else {
-        counters[0]!++;
+        counters[C_MATCHED]!++;
         deny = denies[rule] === 1;
       }
       if (!deny) {
         ctx.emit(ACL_GATE_ALLOWED, h);
         continue;
       }
-      counters[2]!++;
+      counters[C_DENIED]!++;
       if (this.denyId < 0) ctx.emit(ACL_GATE_DENIED, h);
       else ctx.drop(h, this.denyId);
     }
@@ -164,7 +165,7 @@ export const aclKind: NfKind<AclConfig> = {
   help: '5-tuple ACL, first match wins (tuple space search); denied: dropped, or gate 1 with deniedGate',
   // Gate 1 `denied` exists only with deniedGate: true (see outputGates).
   gateNames: ['allowed'],
-  dropReasons: [...PARSE_REASONS, 'acl_deny'],
+  dropReasons: [...PARSE_DROP_REASONS, 'acl_deny'],
   counters: COUNTERS,
   isQueue: false,
   checkConfig(raw: unknown, path: string, p: Problems): AclConfig {

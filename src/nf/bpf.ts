@@ -19,8 +19,8 @@
  * Frames the parser rejects are dropped under the parser's reason names;
  * IPv6 (this NF keys on IPv4 addresses) as `unsupported_ethertype`.
  */
-import { ParseResult, ParsedPacket, PARSE_RESULT_COUNT, parseResultName } from '../packet/parse.js';
-import { parseDropIds, parseIpv4OrDrop } from './parse-drops.js';
+import { ParseResult, ParsedPacket, parseResultName } from '../packet/parse.js';
+import { PARSE_DROP_REASONS, parseDropIds, parseIpv4OrDrop } from './parse-drops.js';
 import { asObject, readInt, readNumber, rejectUnknownKeys, type Problems } from '../util/config-check.js';
 import { Prng } from '../util/prng.js';
 import { LpmTrie } from './lpm-trie.js';
@@ -51,9 +51,9 @@ const MAX_PREFIXES = 1 << 20;
 const MAX_LOOKUPS = 1 << 16;
 
 const KEYS = ['lookups', 'prefixes', 'seed', 'minPrefixLen', 'maxPrefixLen', 'cyclesPerBatch', 'cyclesPerPacket', 'cyclesPerLookup', 'cyclesPerNode'];
+const C_LOOKUPS = 0;
+const C_HITS = 1;
 const COUNTERS = ['lookups', 'hits'] as const;
-const PARSE_REASONS: string[] = [];
-for (let c = 1; c < PARSE_RESULT_COUNT; c++) PARSE_REASONS.push(parseResultName(c));
 
 /** COLD: the LPM table of a config, a pure function of (seed, prefixes, length range). */
 export function buildBpfTable(config: BpfConfig, seed: number): LpmTrie {
@@ -111,8 +111,8 @@ class Bpf implements NfInstance {
       lookups += n;
       ctx.emit(0, h);
     }
-    this.counters[0]! += lookups;
-    this.counters[1]! += hits;
+    this.counters[C_LOOKUPS]! += lookups;
+    this.counters[C_HITS]! += hits;
     const cycles = lookups * this.cyclesPerLookup + nodes * this.cyclesPerNode;
     if (cycles > 0) ctx.chargeCycles(cycles);
   }
@@ -122,7 +122,7 @@ export const bpfKind: NfKind<BpfConfig> = {
   name: 'bpf',
   help: 'synthetic BPF-like NF: parse, then `lookups` LPM lookups on the 5-tuple in a trie of `prefixes` random prefixes',
   gateNames: ['out'],
-  dropReasons: PARSE_REASONS,
+  dropReasons: PARSE_DROP_REASONS,
   counters: COUNTERS,
   isQueue: false,
   checkConfig(raw: unknown, path: string, p: Problems): BpfConfig {

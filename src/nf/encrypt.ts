@@ -43,10 +43,11 @@
  * packet bytes are declared with ctx.readPacket/writePacket.
  */
 import { asObject, joinPath, readInt, readNumber, readString, rejectUnknownKeys, type Problems } from '../util/config-check.js';
-import { PARSE_RESULT_COUNT, ParsedPacket, ParseResult, parsePacket, parseResultName } from '../packet/parse.js';
+import { ParsedPacket, ParseResult, parsePacket } from '../packet/parse.js';
 import { Prng } from '../util/prng.js';
 import { CHACHA_BLOCK_BYTES, ChaCha20 } from './chacha20.js';
 import type { NfContext, NfCost, NfEnv, NfInstance, NfKind } from './nf.js';
+import { PARSE_DROP_REASONS, parseDropIds } from './parse-drops.js';
 
 export interface EncryptConfig {
   /** Hex key, or '' to derive one from the scenario seed. */
@@ -70,9 +71,9 @@ export const INITIAL_BLOCK_COUNTER = 1;
 /** Prng fork id of the seed-derived key ("KEY!" in ASCII). */
 const KEY_STREAM = 0x4b455921;
 const TWO_POW_32 = 4294967296;
+const C_PACKETS = 0;
+const C_BYTES_ENCRYPTED = 1;
 const COUNTERS = ['packets', 'bytesEncrypted'] as const;
-/** The parser's failure names, in code order (code c -> index c - 1). */
-const PARSE_DROP_REASONS: readonly string[] = Array.from({ length: PARSE_RESULT_COUNT - 1 }, (_, i) => parseResultName(i + 1));
 const KEYS = ['key', 'keyBits', 'scope', 'cyclesPerBatch', 'cyclesPerPacket', 'cyclesPerByte'];
 
 function mixWord(h: number, w: number): number {
@@ -143,8 +144,7 @@ class Encrypt implements NfInstance {
     this.keyBytes = config.key !== '' ? hexBytes(config.key) : seedKey(env.seed, config.keyBits / 8);
     this.cipher = new ChaCha20(this.keyBytes);
     this.scopeL3 = config.scope === 'l3';
-    this.parseDropIds = new Int32Array(PARSE_DROP_REASONS.length + 1);
-    for (let i = 0; i < PARSE_DROP_REASONS.length; i++) this.parseDropIds[i + 1] = env.dropReason(PARSE_DROP_REASONS[i]!);
+    this.parseDropIds = parseDropIds(env);
   }
 
   /** HOT */
@@ -171,9 +171,9 @@ class Encrypt implements NfInstance {
         blocks += b;
         ctx.readPacket(h, region.regionOff - off, region.regionLen);
         ctx.writePacket(h, region.regionOff - off, region.regionLen);
-        this.counters[1] += region.regionLen;
+        this.counters[C_BYTES_ENCRYPTED] += region.regionLen;
       }
-      this.counters[0]++;
+      this.counters[C_PACKETS]++;
       ctx.emit(0, h);
     }
     if (blocks > 0) ctx.chargeCycles(blocks * this.cyclesPerBlock);

@@ -1,7 +1,9 @@
 /**
  * Drop reasons for frames parsePacket rejects, named as the parser names its
  * outcomes (truncated_ip, bad_l4_header_len, ...), so every parsing NF counts
- * malformed input under the same names. Used by acl, bpf, lb, nat and tunnel.
+ * malformed input under the same names. Used by acl, bpf, encrypt, lb, nat,
+ * tunnel and urlfilter (the routing NFs, which stop only at L2/L3 failures,
+ * name theirs in ip-route.ts).
  */
 import { PARSE_RESULT_COUNT, ParseResult, parsePacket, parseResultName, type ParsedPacket } from '../packet/parse.js';
 import type { NfContext, NfEnv } from './nf.js';

@@ -26,7 +26,6 @@
 import {
   asObject, indexPath, joinPath, readArray, readBool, readInt, readNumber, readString, rejectUnknownKeys, type Problems,
 } from '../util/config-check.js';
-import { PARSE_RESULT_COUNT, parseResultName } from '../packet/parse.js';
 import { Prng } from '../util/prng.js';
 import { parseDurationSeconds } from '../util/units.js';
 
@@ -70,9 +69,6 @@ export const DEFAULT_URL_PATTERNS: readonly string[] = [
   '..%c0%af', '..%255c', '/scripts/root.exe', '/msadc/', '/iisadmin', 'union select', '/phpmyadmin/',
   '<script>', '/wp-login.php',
 ];
-
-/** Drop-reason names of the parser's failure codes, in code order (code c -> index c - 1). */
-export const PARSE_DROP_REASONS: readonly string[] = Array.from({ length: PARSE_RESULT_COUNT - 1 }, (_, i) => parseResultName(i + 1));
 
 const KEYS = [
   'patterns', 'generate', 'nocase', 'action', 'connections', 'windowBytes', 'oooOverflow', 'nonTcp', 'idleTimeout',

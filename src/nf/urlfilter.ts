@@ -36,7 +36,8 @@ import { AhoCorasick } from './aho-corasick.js';
 import type { NfContext, NfCost, NfEnv, NfInstance, NfKind } from './nf.js';
 import { CONN_BLOCKED, CONN_FIN0, CONN_FIN1, TcpConnTable } from './tcp-conn-table.js';
 import { SEG_DROP, SEG_MATCH, TcpStreams } from './tcp-reassembly.js';
-import { PARSE_DROP_REASONS, checkUrlFilterConfig, patternBytes, type UrlFilterConfig } from './urlfilter-config.js';
+import { PARSE_DROP_REASONS, parseDropIds } from './parse-drops.js';
+import { checkUrlFilterConfig, patternBytes, type UrlFilterConfig } from './urlfilter-config.js';
 
 export type { UrlFilterConfig } from './urlfilter-config.js';
 
@@ -83,8 +84,7 @@ class UrlFilter implements NfInstance {
     this.table.place(env.allocRegion('urlfilter.conn.slots', this.table.slotBytes), env.allocRegion('urlfilter.conn.entries', this.table.entryBytes));
     this.streams = new TcpStreams(config.connections, config.windowBytes, this.ac, this.block, config.oooOverflow === 'drop');
     this.streams.place(env.allocRegion('urlfilter.streams', this.streams.stateBytes), env.allocRegion('urlfilter.windows', this.streams.windowRegionBytes));
-    this.parseDropIds = new Int32Array(PARSE_DROP_REASONS.length + 1);
-    for (let i = 0; i < PARSE_DROP_REASONS.length; i++) this.parseDropIds[i + 1] = env.dropReason(PARSE_DROP_REASONS[i]!);
+    this.parseDropIds = parseDropIds(env);
     this.nonTcpId = env.dropReason('non_tcp');
     this.fragmentId = env.dropReason('tcp_fragment');
     this.blockedId = env.dropReason('url_blocked');
