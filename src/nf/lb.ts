@@ -21,7 +21,7 @@
  *   IP fragments (`ip_fragment`: later fragments carry no ports, so they could
  *   not follow their flow). The IPv4 header checksum is not verified (cost).
  */
-import { ParseResult, ParsedPacket, parsePacket } from '../packet/parse.js';
+import { ParsedPacket } from '../packet/parse.js';
 import { IP_PROTO_TCP, IP_PROTO_UDP, TCP_CHECKSUM_OFF, UDP_CHECKSUM_OFF } from '../packet/checksum.js';
 import { L4_DST_PORT_OFF } from '../packet/header-consts.js';
 import { setIpv4Dst, setL4Port } from '../packet/header-write.js';

@@ -33,7 +33,7 @@
  * implemented), IP fragments (`ip_fragment`), an empty pool
  * (`nat_pool_exhausted`).
  */
-import { ParseResult, ParsedPacket, parsePacket } from '../packet/parse.js';
+import { ParsedPacket } from '../packet/parse.js';
 import { IP_PROTO_TCP, IP_PROTO_UDP, TCP_CHECKSUM_OFF, UDP_CHECKSUM_OFF } from '../packet/checksum.js';
 import { L4_DST_PORT_OFF, L4_SRC_PORT_OFF, TCP_FIN, TCP_RST } from '../packet/header-consts.js';
 import { setIpv4Dst, setIpv4Src, setL4Port } from '../packet/header-write.js';
@@ -138,7 +138,6 @@ class Nat implements NfInstance {
   process(ctx: NfContext, handles: Uint32Array, count: number): void {
     if (this.idleCycles > 0) this.expireIdle(ctx, MAX_EXPIRIES_PER_BATCH);
     const pool = ctx.pool;
-    const buf = pool.bytes;
     const p = this.parsed;
     for (let i = 0; i < count; i++) {
       const h = handles[i]!;
