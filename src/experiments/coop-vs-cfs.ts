@@ -20,15 +20,16 @@ import { addDurations } from './rtc-vs-pl.js';
 import { processChain } from './process-chain.js';
 
 const LENGTHS = [1, 2, 3, 4, 5, 6];
-/** LPM lookups per packet of the BPF-like NF: 200 in [Quadrant] (MODEL.md §2). */
+/** LPM lookups per packet of the BPF-like NF: 200, as in [Quadrant]'s synthetic BPF-like NF. */
 const LOOKUPS = 200;
 const VARIANTS = ['coop', 'cfs', 'switch'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 /**
- * [Quadrant] §1.3 (MODEL.md): one vSwitch core forwards 64-byte packets at
- * 13.5 Mpps; on its 2.4 GHz core that is 2.4e9 / 13.5e6 = 177.8 cycles a
- * packet, the switch's forwarding cost here (the copy is charged on top).
+ * [Quadrant], measured on its testbed (the e5-2630v3 preset): one vSwitch
+ * core forwards 64-byte packets at 13.5 Mpps; on its 2.4 GHz core that is
+ * 2.4e9 / 13.5e6 = 177.8 cycles a packet, the switch's forwarding cost here
+ * (the copy is charged on top).
  */
 const SWITCH_CYCLES_PER_PACKET = Math.round(2.4e9 / 13.5e6);
 

@@ -1,10 +1,12 @@
 /**
- * wfq-weights: the [RTSched] fork pipeline (RTSCHED.md §10.1) on one emulated
- * core under WFQ (stride scheduling) with fixed task weights, one point per
- * weight vector. Per flow it reports the emulated delivered rate and p50/p99
- * delay, and beside them the [RTSched] model's rate r_f and delay estimate
- * d_f for the same weights (rtsched-model.ts `evaluate`), with both SLO flags;
- * per task, the emulated CPU share against its weight.
+ * wfq-weights: the [RTSched] fork pipeline (the paper's Fig. 1; §10.1 in the
+ * list of the model's sections in docs/rtsched-model.md, which the other
+ * § numbers below also refer to) on one emulated core under WFQ (stride
+ * scheduling) with fixed task weights, one point per weight vector. Per
+ * flow it reports the emulated delivered rate and p50/p99 delay, and beside
+ * them the [RTSched] model's rate r_f and delay estimate d_f for the same
+ * weights (rtsched-model.ts `evaluate`), with both SLO flags; per task, the
+ * emulated CPU share against its weight.
  *
  * The emulated pipeline is the spec's, module for module:
  *
@@ -268,7 +270,7 @@ function summarize(results: PointResult[]): ExperimentSummary {
     tables: [rates, delays, shares, drops],
     plots,
     notes: [
-      'Model columns are [RTSched] `evaluate` (RTSCHED.md §4-§7) on the fork pipeline rescaled to the emulated core (1 GHz, cost 1 = 10 000 cycles, B = Q = 1); emulated columns are ordinary runs. Nothing is fitted.',
+      'Model columns are the [RTSched] model (its rate LP, paper eqs. 16-20, its delay estimate, paper §III-B, and its SLO flags; see docs/rtsched-model.md) evaluated on the fork pipeline rescaled to the emulated core (1 GHz, cost 1 = 10 000 cycles, B = Q = 1); emulated columns are ordinary runs. Nothing is fitted.',
       'Rates: WFQ (stride scheduling) is work-conserving. Task 0 needs 2e-5 units per packet, about 0.04 % of the core at 20 packets per unit, so the cycles it does not use go to tasks 1 and 2 in the ratio w1 : w2; the model\'s rate LP instead caps each task at w_t x T, reserving task 0\'s share unused. Emulated rates are therefore about 1 / (w1 + w2) times the model\'s (1.5 at the initial weights), and equal to them only where w0 is near 0.',
       'Rate SLOs: flow 0 needs R = 0.3334 per unit, just above 1/3, the most task 1 can deliver at a 2/3 share of the core. Where the emulated share of task 1 is 2/3, the emulated flag therefore turns on a packet or two more or less in the window (one packet in the default 200 ms window is 0.00005 per unit): read those flags as borderline.',
       'Delays: d_f is an estimate, not a percentile. For a flow it adds, per task, max(A, Bq) + B theta / T: A, one whole batch of the heaviest other task on the core (task 0 waiting behind task 1: 2 units); Bq = Q theta / (T w), the time between two runs of the task if it got exactly its share w; and its own batch. On the emulated core a packet of flow 0 waits in the RX ring while the heavy task that was running finishes (up to one heavy batch, the A term), is queued when task 0 drains the ring, then waits only for the runs stride order puts ahead of task 1 (at the initial weights two task-2 runs, 2 units) and runs (2 units): about 6 units against the model\'s 10. The gap is the queue term: the model takes a whole interval between runs at share w1 = 1/3 (6 units), the emulation shows the rest of an interval at the larger work-conserving share (4 units minus the own run). It shrinks as w0 goes to 0, where the model\'s shares are the emulated ones.',
@@ -280,7 +282,7 @@ function summarize(results: PointResult[]): ExperimentSummary {
 export const wfqWeights: Experiment = {
   name: 'wfq-weights',
   title: 'WFQ task weights on the [RTSched] fork pipeline: emulated rate and delay per flow beside the model',
-  description: 'The [RTSched] fork pipeline (RTSCHED.md §10.1) on one emulated 1 GHz core under WFQ (stride scheduling, non-preemptive, one packet per run): task 0 splits two flows of 1 Mpps each by an L3 lookup into size-1 drop queues drained by task 1 (20 µs per packet, flow 0) and task 2 (10 µs per packet, flow 1). One point per fixed weight vector (task0:task1:task2). Per flow: emulated delivered rate and p50/p99 delay beside the model\'s r_f and delay estimate d_f, with rate and delay SLO flags of both; per task: emulated CPU share vs weight; drops by reason. Model units: 1 unit = 10 µs.',
+  description: 'The [RTSched] fork pipeline (the paper\'s Fig. 1; docs/rtsched-model.md) on one emulated 1 GHz core under WFQ (stride scheduling, non-preemptive, one packet per run): task 0 splits two flows of 1 Mpps each by an L3 lookup into size-1 drop queues drained by task 1 (20 µs per packet, flow 0) and task 2 (10 µs per packet, flow 1). One point per fixed weight vector (task0:task1:task2). Per flow: emulated delivered rate and p50/p99 delay beside the model\'s r_f and delay estimate d_f, with rate and delay SLO flags of both; per task: emulated CPU share vs weight; drops by reason. Model units: 1 unit = 10 µs.',
   parameters: [
     { name: 'window', help: 'virtual measurement window per point', default: '200ms' },
     { name: 'warmup', help: 'virtual warm-up before each window', default: '2ms' },

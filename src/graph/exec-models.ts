@@ -1,5 +1,5 @@
 /**
- * Execution models as placement recipes ([ExecModels] §3 in shared/MODEL.md):
+ * Execution models as placement recipes (the three models of [ExecModels]):
  * from one chain description and a set of cores, build the module graph,
  * edges and tasks of a scenario.
  *

@@ -109,9 +109,10 @@ export function cfsLinuxSliceCycles(hz: number, w: number, totalWeight: number, 
 }
 
 /**
- * CFS time slice from the nice value, as [SCC] states it (MODEL.md §5):
- * static priority P = 120 + nice; slice = (140 - P) * 20 ms if P < 120, else
- * (140 - P) * 5 ms. Nice 0 gives 100 ms, nice 19 gives 5 ms, nice -20 800 ms.
+ * CFS time slice from the nice value, as [SCC] states it (see also
+ * docs/scheduling.md, `cfs`): static priority P = 120 + nice; slice =
+ * (140 - P) * 20 ms if P < 120, else (140 - P) * 5 ms. Nice 0 gives 100 ms,
+ * nice 19 gives 5 ms, nice -20 800 ms.
  */
 export function cfsSliceSeconds(nice: number): number {
   const p = 120 + nice;
@@ -222,11 +223,11 @@ class StrictPriority extends RunToCompletion {
  * Linux CFS, modelled at the level [SCC] reasons about: each entity's virtual
  * runtime grows by its run time scaled by 1024 / weight(nice); the runnable
  * entity with the least vruntime runs, and keeps the CPU while it has work
- * until its slice (from nice, MODEL.md §5) is used; a sleeper that wakes gets
- * at most `sleeperCredit` below the least runnable vruntime; with wake-up
- * preemption (not for SCHED_BATCH) a waking entity whose vruntime is more
- * than the wake-up granularity below the running one's interrupts it, even in
- * the middle of a batch.
+ * until its slice (from nice as [SCC] states it: cfsSliceSeconds) is used; a
+ * sleeper that wakes gets at most `sleeperCredit` below the least runnable
+ * vruntime; with wake-up preemption (not for SCHED_BATCH) a waking entity
+ * whose vruntime is more than the wake-up granularity below the running
+ * one's interrupts it, even in the middle of a batch.
  */
 class Cfs implements CpuScheduler {
   readonly preemptive = true;

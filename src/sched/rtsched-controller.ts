@@ -1,7 +1,7 @@
 /**
  * The [RTSched] weight controller (paper Alg. 1 and 2 with the simulator's
- * mechanics, /work/shared/RTSCHED.md §8) and the period loop of §3, in the
- * spec's `model` behaviour by default.
+ * mechanics, §8) and the period loop of §3, in the spec's `model` behaviour
+ * by default. Section numbers: docs/rtsched-model.md, "Section numbers".
  *
  * The code-compatible switches of §9.2 (which reproduce the published
  * simulator's fork and taildrop traces) are available as {@link RtCodeSwitches};

@@ -2,8 +2,10 @@
  * The [RTSched] real-time WFQ task-weight model: given a pipeline (workers,
  * tasks, flows) and one WFQ weight per task, it predicts each flow's rate,
  * each task's mean cost theta, the back-pressure flag lambda, each flow's
- * delay estimate and the SLO flags. This is the `simulate()` step of
- * /work/shared/RTSCHED.md §3; section numbers below refer to that spec.
+ * delay estimate and the SLO flags. This is the `simulate()` step of §3.
+ * Section numbers (§n) in src/sched/ are those listed in docs/rtsched-model.md
+ * ("Section numbers"), each with its place in the paper (equations, §III-B,
+ * §V, Alg. 1 and 2, Fig. 1).
  * The controller that moves the weights is in rtsched-controller.ts.
  *
  * Units are the spec's abstract ones and are carried in the names:

@@ -1,7 +1,8 @@
 /**
- * The three [RTSched] evaluation pipelines, as data, exactly as tabled in
- * /work/shared/RTSCHED.md §10 (fork §10.1, taildrop §10.2, MGW §10.3), and
- * the reference run matrix of §11.
+ * The three [RTSched] evaluation pipelines, as data, exactly as the model's
+ * spec tables them in §10 (fork §10.1, the paper's Fig. 1; taildrop §10.2;
+ * MGW §10.3, from the authors' generator), and the reference run matrix of
+ * §11 (section numbers: docs/rtsched-model.md, "Section numbers").
  *
  * Each pipeline is written the way the spec tables it: modules with a cost
  * and a task, tasks in creation order with their worker, and flows as module
