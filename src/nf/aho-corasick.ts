@@ -20,7 +20,8 @@
  * beginEpoch), plus one read of the 256-byte class map per epoch. Re-visits
  * within a packet are assumed to hit L1 and are covered by the caller's
  * per-byte compute cycles; declaring every byte's load would cost the cache
- * simulator one call per payload byte (DESIGN.md: line-granular accesses).
+ * simulator one call per payload byte (it is priced per line; a call per
+ * access is what makes a cache simulator in JS slow, bench/README.md).
  */
 import type { MemoryModel } from './nf.js';
 

@@ -50,8 +50,9 @@ export const L3FWD_NO_ROUTE = 'l3fwd_no_route';
 
 /**
  * Cost basis: an L3-forward loop over a typed-array hash table runs at
- * ~19 Mpps per core in JS, ~0.15x C (DESIGN.md, measured), so C does the
- * whole loop in ~27 cycles at 3.4 GHz [ExecModels]: ~24 cycles for parsing,
+ * ~19 Mpps per core in JS, ~0.15x C (measured on the 2-vCPU development
+ * machine, Node 20, when emu was designed), so C does the whole loop in ~27
+ * cycles at 3.4 GHz [ExecModels]: ~24 cycles for parsing,
  * hashing, the MAC stores and the hand-over, plus ~4 per slot probed (key
  * compare and branch; the slot's memory is priced by the cache model).
  * Per batch: loop set-up and one burst hand-over (estimate).
