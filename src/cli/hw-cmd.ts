@@ -5,6 +5,8 @@
  * codes in main.ts (IoOpenError and RealtimeStartError are bad input: a wrong
  * interface, a busy queue, a missing privilege; HwCheckFailed is a failed run).
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { FALLBACK_ORDER, IO_BACKENDS, backendAvailability, listBackends, type IoBackendName } from '../io/backends.js';
@@ -13,7 +15,11 @@ import { labPrerequisite } from '../io/veth-lab.js';
 import { runRealtime, type RealtimeResult, type RealtimeSnapshot } from '../engine/realtime/rt-run.js';
 import { runSmoke, type SmokeResult } from '../engine/realtime/smoke.js';
 import { renderTable } from '../report/table.js';
+import { NETNS_RE } from '../scenario/io-spec.js';
 import type { Scenario } from '../scenario/types.js';
+
+/** Where `ip netns add NAME` puts the namespaces that `ip -n NAME` opens. */
+const NETNS_DIR = '/run/netns';
 
 /** The hardware check ran and failed (exit 1). */
 export class HwCheckFailed extends Error {}
@@ -24,6 +30,24 @@ function parseBackend(v: string): IoBackendName | 'auto' {
   if (v === 'auto' || (IO_BACKENDS as readonly string[]).includes(v)) return v as IoBackendName | 'auto';
   throw new InvalidArgumentError(`expected one of auto, ${IO_BACKENDS.join(', ')}, got "${v}"`);
 }
+/** --netns: a namespace that exists, so a typo is bad input (exit 2), not a failed `ip` call (exit 1). */
+function parseNetns(v: string): string {
+  if (v === '.' || v === '..' || !NETNS_RE.test(v)) {
+    throw new InvalidArgumentError(`expected the name of a network namespace (letters, digits, "_", "." or "-"), got "${v}"`);
+  }
+  if (!existsSync(join(NETNS_DIR, v))) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(NETNS_DIR).sort();
+    } catch {
+      // No /run/netns: no namespace was ever made.
+    }
+    const there = names.length > 0 ? `existing: ${names.join(', ')}` : 'there are none; `ip netns add NAME` makes one';
+    throw new InvalidArgumentError(`expected a network namespace in ${NETNS_DIR} (${there}), got "${v}"`);
+  }
+  return v;
+}
+
 function parseFrames(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000_000) throw new InvalidArgumentError(`expected an integer between 1 and 10000000, got "${v}"`);
   return Number(v);
@@ -78,7 +102,7 @@ export function addHwCommand(program: Command, io: Io, loadScenario: (file: stri
 
   hw.command('list')
     .description('list the I/O backends (with why one is unavailable) and the interfaces each can open')
-    .option('--netns <name>', 'list the interfaces of this network namespace')
+    .option('--netns <name>', 'list the interfaces of this network namespace (one in /run/netns)', parseNetns)
     .option('--probe', 'really open and close queue 0 of every interface with every backend (AF_XDP briefly takes the queue\'s frames)')
     .option('--json', 'machine-readable output')
     .action((o: { netns?: string; probe?: boolean; json?: boolean }) => {

@@ -9,12 +9,12 @@
  *   2  bad input: CLI usage, scenario file, pcap file
  *   3  the run finished but packet conservation does not hold (an engine bug)
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PlanError } from '../graph/plan.js';
 import { recordToJson, recordToMsgpack } from '../metrics/record.js';
 import { NF_KINDS } from '../nf/catalog.js';
-import { loadScenarioFile } from '../scenario/load.js';
+import { loadScenarioFile, loadScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConfigError } from '../util/config-check.js';
 import { PcapError, readPcapFile } from '../traffic/pcap.js';
@@ -22,7 +22,9 @@ import { runScenario, RunError } from '../engine/run.js';
 import { buildPlan } from '../graph/plan.js';
 import { EMU_VERSION } from '../version.js';
 import { Progress } from './progress.js';
-import { renderRunSummary, renderNfList } from './render.js';
+import { checkOutputs, STDOUT } from './outputs.js';
+import { renderRunSummary, renderNfList, renderWorkNote } from './render.js';
+import { controlPoints, offeredFrames } from '../scenario/work.js';
 import { addScenarioCommand, UsageError } from './scenario-cmd.js';
 import { addHwCommand, HwCheckFailed } from './hw-cmd.js';
 import { IoOpenError } from '../io/backends.js';
@@ -34,8 +36,11 @@ export const EXIT_BAD_INPUT = 2;
 export const EXIT_NOT_CONSERVED = 3;
 
 export interface CliIo {
-  out: { write(s: string): unknown; isTTY?: boolean };
+  /** Text, and the bytes of `--msgpack -`. */
+  out: { write(s: string | Uint8Array): unknown; isTTY?: boolean };
   err: { write(s: string): unknown; isTTY?: boolean };
+  /** All of standard input, for a scenario file given as "-"; default: read file descriptor 0. */
+  readStdin?: () => string;
 }
 
 class ExitCode extends Error {
@@ -53,12 +58,42 @@ function parseThreads(v: string): number | 'auto' {
   return Number(v);
 }
 
-function loadScenario(file: string, o: { seed?: number; threads?: number | 'auto'; duration?: string }): Scenario {
+/**
+ * A scenario file, or standard input for "-". `outputs: 'check'` also checks
+ * that the files the run writes (taps) can be written, for commands that run
+ * it in virtual time (or say whether it would run).
+ */
+function loadScenario(
+  io: CliIo,
+  file: string,
+  o: { seed?: number; threads?: number | 'auto'; duration?: string },
+  outputs: 'check' | 'ignore',
+): Scenario {
   const overrides: { seed?: number; threads?: number | 'auto'; duration?: string } = {};
   if (o.seed !== undefined) overrides.seed = o.seed;
   if (o.threads !== undefined) overrides.threads = o.threads;
   if (o.duration !== undefined) overrides.duration = o.duration;
-  return loadScenarioFile(file, { kinds: NF_KINDS, overrides });
+  const opts = { kinds: NF_KINDS, overrides, outputs };
+  if (file !== STDOUT) return loadScenarioFile(file, opts);
+  const what = 'scenario (standard input)';
+  let text: string;
+  try {
+    text = (io.readStdin ?? (() => readFileSync(0, 'utf8')))();
+  } catch (e) {
+    throw new ConfigError(what, [{ path: '-', value: undefined, expected: `a scenario on standard input (${(e as Error).message})` }]);
+  }
+  return loadScenarioText(text, { what, format: 'auto', baseDir: process.cwd(), sourcePath: null }, opts);
+}
+
+/** Before a big run: how much it offers and how long it may take (stderr; nothing for small runs). */
+function noteWork(io: CliIo, s: Scenario): void {
+  const note = renderWorkNote({
+    frames: offeredFrames(s.ports, s.hz, s.durationCycles).total,
+    controlPoints: controlPoints(s.durationCycles, s.controlPeriodCycles),
+    virtualSeconds: s.durationCycles / s.hz,
+    points: 1,
+  });
+  if (note !== null) io.err.write(note);
 }
 
 export function createProgram(io: CliIo): Command {
@@ -73,17 +108,20 @@ export function createProgram(io: CliIo): Command {
   program
     .command('run')
     .description('run a scenario file in virtual time and print its results')
-    .argument('<file>', 'scenario file (.yaml, .yml or .json)')
+    .argument('<file>', 'scenario file (.yaml, .yml or .json), or - for standard input')
     .option('--json', 'print the result record as JSON on stdout')
-    .option('--out <file>', 'also write the result record as JSON to <file>')
-    .option('--msgpack <file>', 'also write the result record as msgpack to <file>')
+    .option('--out <file>', 'also write the result record as JSON to <file> (- for stdout, instead of the summary)')
+    .option('--msgpack <file>', 'also write the result record as msgpack to <file> (- for stdout)')
     .option('--seed <n>', 'override the scenario seed', parseSeed)
     .option('--threads <n>', 'worker threads: an integer or "auto" (one per emulated core); results do not depend on it', parseThreads)
     .option('--duration <d>', 'override the virtual duration, e.g. 10ms or 2s')
     .option('-q, --quiet', 'no progress indicator')
     .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n')
     .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean }) => {
-      const s = loadScenario(file, o);
+      const s = loadScenario(io, file, o, 'check');
+      // Before the run, so a wrong folder costs a second, not the whole run.
+      const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }], o.json ? '--json' : null);
+      if (!o.quiet) noteWork(io, s);
       const showProgress = !o.quiet && io.err.isTTY === true;
       const progress = showProgress ? new Progress(io.err as never, { label: s.name }) : null;
       const runOpts: Parameters<typeof runScenario>[1] = {};
@@ -92,10 +130,17 @@ export function createProgram(io: CliIo): Command {
       const res = await runScenario(s, runOpts);
       progress?.done(`${res.wallSeconds.toFixed(1)} s wall`);
       for (const w of res.warnings) io.err.write(`warning: ${w}\n`);
-      if (o.out) writeFileSync(o.out, recordToJson(res.record));
-      if (o.msgpack) writeFileSync(o.msgpack, recordToMsgpack(res.record));
+      if (o.out !== undefined) {
+        if (o.out === STDOUT) io.out.write(recordToJson(res.record));
+        else writeFileSync(o.out, recordToJson(res.record));
+      }
+      if (o.msgpack !== undefined) {
+        if (o.msgpack === STDOUT) io.out.write(recordToMsgpack(res.record));
+        else writeFileSync(o.msgpack, recordToMsgpack(res.record));
+      }
       if (o.json) io.out.write(recordToJson(res.record));
-      else io.out.write(renderRunSummary(res.record, res.wallSeconds, res.threads));
+      // Standard output carries one thing: what "-" asked for, or the summary.
+      else if (toStdout === null) io.out.write(renderRunSummary(res.record, res.wallSeconds, res.threads));
       if (!res.record.totals.conserved) {
         const t = res.record.totals;
         io.err.write(`emu: packet conservation violated: generated ${t.generated} != delivered ${t.delivered} + dropped ${t.dropped} + in flight ${t.inFlight}\n`);
@@ -106,18 +151,19 @@ export function createProgram(io: CliIo): Command {
   program
     .command('validate')
     .description('check a scenario file and its graph without running it')
-    .argument('<file>', 'scenario file')
+    .argument('<file>', 'scenario file, or - for standard input')
     .action((file: string) => {
-      const s = loadScenario(file, {});
+      const s = loadScenario(io, file, {}, 'check');
       // Read the pcap traffic files too: a malformed one is bad input, as for `run`.
       for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
       const plan = buildPlan(s);
       for (const w of plan.warnings) io.err.write(`warning: ${w}\n`);
-      io.out.write(`${file}: ok (${s.modules.length} modules, ${s.tasks.length} tasks on ${s.machine.cores} cores, ${plan.channels.length} rings)\n`);
+      io.out.write(`${file === STDOUT ? '(standard input)' : file}: ok (${s.modules.length} modules, ${s.tasks.length} tasks on ${s.machine.cores} cores, ${plan.channels.length} rings)\n`);
     });
 
   addScenarioCommand(program, io, parseSeed, parseThreads);
-  addHwCommand(program, io, (file, o) => loadScenario(file, o));
+  // Real-time runs write no taps: their folders are not checked.
+  addHwCommand(program, io, (file, o) => loadScenario(io, file, o, 'ignore'));
 
   const nf = program.command('nf').description('network functions');
   nf.command('list')

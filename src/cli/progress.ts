@@ -2,10 +2,15 @@
  * Progress indicator for long runs, written to a stream-like object.
  *
  * On a TTY it redraws one line in place with '\r':
- *   label [#########...........]  45.2% 1.2e9 cycles
+ *   label [#########...........]  45.2% ETA 1m12s 1.2e9 cycles
  * at most once per `minIntervalMs`. Anywhere else (CI logs, pipes, files)
  * redrawing makes a mess, so it prints a plain line each time the run
- * crosses a new 10 % step ("label 30.0% detail"): at most 11 lines a run.
+ * crosses a new 10 % step ("label 30.0% ETA 25s detail"): at most 11 lines a run.
+ *
+ * The ETA is the time left if the rest goes as fast as what is done so far
+ * (wall time since the Progress was made, over the fraction done); it shows
+ * once a run has taken ETA_AFTER_MS and done ETA_MIN_FRACTION, so the first
+ * moments (worker start-up) do not give a wild guess.
  *
  * The wall clock used for throttling is UI only: it never touches virtual
  * time or results, which is why it may live outside the clock module.
@@ -33,6 +38,10 @@ export const PROGRESS_DEFAULT_INTERVAL_MS = 100;
 export const PROGRESS_BAR_WIDTH = 20;
 /** Non-TTY lines are printed once per this many percent. */
 export const PROGRESS_PLAIN_STEP_PERCENT = 10;
+/** No ETA before this much wall time... */
+export const ETA_AFTER_MS = 1000;
+/** ...or this fraction of the run. */
+export const ETA_MIN_FRACTION = 0.005;
 
 export class Progress {
   private readonly out: ProgressOutput;
@@ -40,6 +49,7 @@ export class Progress {
   private readonly minIntervalMs: number;
   private readonly now: () => number;
   private readonly tty: boolean;
+  private readonly startMs: number;
 
   private fraction = 0;
   private detail = '';
@@ -59,6 +69,7 @@ export class Progress {
     this.minIntervalMs = opts.minIntervalMs ?? PROGRESS_DEFAULT_INTERVAL_MS;
     this.now = opts.now ?? Date.now;
     this.tty = out.isTTY === true;
+    this.startMs = this.now();
   }
 
   /**
@@ -112,11 +123,19 @@ export class Progress {
   private barLine(): string {
     const filled = Math.floor(this.fraction * PROGRESS_BAR_WIDTH + 1e-9);
     const bar = '[' + '#'.repeat(filled) + '.'.repeat(PROGRESS_BAR_WIDTH - filled) + ']';
-    return join([this.label, bar, percent(this.fraction).padStart(6), this.detail]);
+    return join([this.label, bar, percent(this.fraction).padStart(6), this.eta(), this.detail]);
   }
 
   private plainLine(): string {
-    return join([this.label, percent(this.fraction), this.detail]);
+    return join([this.label, percent(this.fraction), this.eta(), this.detail]);
+  }
+
+  /** "ETA 1m12s", or '' when it is too early to tell (or the run is done). */
+  private eta(): string {
+    const f = this.fraction;
+    const elapsedMs = this.now() - this.startMs;
+    if (!(f >= ETA_MIN_FRACTION) || f >= 1 || elapsedMs < ETA_AFTER_MS) return '';
+    return `ETA ${formatEta((elapsedMs * (1 - f)) / f / 1000)}`;
   }
 
   /** '\r', the new text, then spaces over whatever is left of the previous line. */
@@ -134,6 +153,15 @@ export class Progress {
     if (!this.tty || cols === undefined || !(cols > 1)) return text;
     return Array.from(text).slice(0, cols - 1).join('');
   }
+}
+
+/** "45s", "1m12s", "2h05m": rounded up to the second, so it reaches 0 only at the end. */
+export function formatEta(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds - 1e-6)); // the epsilon: 700 / 0.7 * 0.3 is 300.00000000000006
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 /** Floored to 0.1 % so the display never shows 100.0 % before the end. */

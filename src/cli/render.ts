@@ -5,6 +5,35 @@
 import type { ResultRecord } from '../metrics/record.js';
 import type { AnyNfKind } from '../nf/nf.js';
 import { formatSi, renderTable } from '../report/table.js';
+import { FRAMES_NOTICE } from '../scenario/limits.js';
+import { formatDurationSeconds } from '../scenario/readers.js';
+import { formatCount, formatWallSeconds, wallSecondsRange } from '../scenario/work.js';
+
+/** Control points above which a run is announced even with little traffic (about 2 to 20 s of synchronisation). */
+const CONTROL_POINTS_NOTICE = 20_000;
+
+export interface WorkEstimate {
+  /** Frames offered by the generators (scenario/work.ts), over all points. */
+  frames: number;
+  controlPoints: number;
+  /** Virtual time, over all points. */
+  virtualSeconds: number;
+  /** Runs: 1 for `emu run`, the experiment's points for `emu scenario`. */
+  points: number;
+}
+
+/**
+ * A "note:" line printed before a run that will take a while (tens of
+ * seconds at least), with a range of wall time; null for a run that will not.
+ */
+export function renderWorkNote(w: WorkEstimate): string | null {
+  if (w.frames < FRAMES_NOTICE && w.controlPoints < CONTROL_POINTS_NOTICE) return null;
+  const [fast, slow] = wallSecondsRange(w.frames, w.controlPoints);
+  const who = w.points > 1 ? `its ${w.points} points offer` : 'this run offers';
+  const points = w.controlPoints >= CONTROL_POINTS_NOTICE ? ` with ${w.controlPoints} control points` : '';
+  return `note: ${who} about ${formatCount(w.frames)} frames in ${formatDurationSeconds(w.virtualSeconds)} of virtual time${points}; ` +
+    `expect ${formatWallSeconds(fast)} to ${formatWallSeconds(slow)} of wall time (on a terminal the progress line shows an ETA; -q hides this)\n`;
+}
 
 const round = (v: number | null, digits = 1): number | null => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
@@ -30,8 +59,8 @@ export function renderRunSummary(r: ResultRecord, wallSeconds: number, threads: 
   lines.push(`packets: generated ${t.generated} = delivered ${t.delivered} + dropped ${t.dropped}${reasons ? ` (${reasons})` : ''} + in flight ${t.inFlight}  [${t.conserved ? 'conserved' : 'NOT CONSERVED'}]`);
   lines.push('');
   lines.push(renderTable(
-    [{ title: 'task' }, { title: 'core' }, { title: 'packets' }, { title: 'mean batch' }, { title: 'cycles/pkt' }, { title: 'stall', unit: 'cycles' }, { title: 'input drops' }],
-    r.tasks.map((k) => [k.name, k.core, k.packets, round(k.meanBatch), round(k.cyclesPerPacket, 2), k.stallCycles, k.inputDrops]),
+    [{ title: 'task' }, { title: 'core' }, { title: 'packets' }, { title: 'mean batch' }, { title: 'cycles/pkt' }, { title: 'stall', unit: 'cycles' }, { title: 'input drops' }, { title: 'queued at end' }],
+    r.tasks.map((k) => [k.name, k.core, k.packets, round(k.meanBatch), round(k.cyclesPerPacket, 2), k.stallCycles, k.inputDrops, k.backlogAtEnd]),
     { title: 'tasks' },
   ));
   lines.push(renderTable(

@@ -8,6 +8,7 @@ import { buildPlan } from '../graph/plan.js';
 import type { ResultRecord } from '../metrics/record.js';
 import { NF_KINDS } from '../nf/catalog.js';
 import { validateScenario } from '../scenario/validate.js';
+import { offeredFrames } from '../scenario/work.js';
 import { EMU_VERSION } from '../version.js';
 import type { Experiment, ExperimentParams, ExperimentSummary, PointResult } from './experiment.js';
 
@@ -28,6 +29,30 @@ export interface ExperimentRunOptions {
   onPoint?: (i: number, n: number, label: string) => void;
   /** Fraction of the current point's virtual time done. */
   onProgress?: (fraction: number) => void;
+}
+
+/** What an experiment's points ask of the engine, found by validating them all before any runs. */
+export interface ExperimentPlan {
+  labels: string[];
+  /** Frames each point's generators offer (scenario/work.ts). */
+  frames: number[];
+  totalFrames: number;
+}
+
+/**
+ * Validates every point of `exp` with `params` (throwing the first point's
+ * ConfigError, as running would, but before anything runs) and says how many
+ * frames each offers, so a caller can refuse or announce a long experiment.
+ * The frame limit is the caller's to apply to all points together; the run
+ * validates each point again.
+ */
+export function planExperiment(exp: Experiment, params: ExperimentParams): ExperimentPlan {
+  const points = exp.points(params);
+  const frames = points.map((point) => {
+    const s = validateScenario(point.scenario, { kinds: NF_KINDS, baseDir: null, checkOfferedFrames: false });
+    return offeredFrames(s.ports, s.hz, s.durationCycles).total;
+  });
+  return { labels: points.map((p) => p.label), frames, totalFrames: frames.reduce((a, b) => a + b, 0) };
 }
 
 export async function runExperiment(exp: Experiment, params: ExperimentParams, opts: ExperimentRunOptions = {}): Promise<{ output: ExperimentOutput; wallSeconds: number }> {

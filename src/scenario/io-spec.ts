@@ -31,7 +31,8 @@ export interface PortIoSpec {
 const KEYS = ['interface', 'backend', 'netns', 'xdpMode', 'dpdkDriver'] as const;
 /** Linux interface names: 1..15 bytes, no '/', ':' or blanks. */
 const IFNAME_RE = /^[^/:\s]{1,15}$/;
-const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Network namespace names as `ip netns` makes them under /run/netns. */
+export const NETNS_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export function checkIo(p: Problems, raw: unknown, portNames: readonly string[]): PortIoSpec[] {
   if (raw === undefined) return [];

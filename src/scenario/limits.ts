@@ -90,8 +90,8 @@ export const MAX_OVERSUBSCRIPTION = 10;
 /**
  * Frames the generators of one run may offer (rate x (duration - start),
  * over all ports), and those of all the points of an experiment together.
- * The engine runs 0.1 to 1 million frames per second of wall time, so this
- * is 15 minutes to 3 hours; above FRAMES_NOTICE the CLI says how long it
+ * The engine runs 0.1 to 2 million frames per second of wall time (work.ts),
+ * so this is 8 minutes to 3 hours; above FRAMES_NOTICE the CLI says how long it
  * expects before starting. Pcap replay is bounded by its file and `loop`.
  */
 export const MAX_OFFERED_FRAMES = 1e9;

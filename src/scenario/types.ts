@@ -230,4 +230,9 @@ export interface ValidateOptions {
   baseDir: string | null;
   /** From the CLI; applied before the checks, problems reported as `--seed`, `--threads`, `--duration`. */
   overrides?: ScenarioOverrides;
+  /**
+   * Default true: the frames the generators offer are bounded (MAX_OFFERED_FRAMES).
+   * False for a caller that bounds them itself: an experiment bounds all its points together.
+   */
+  checkOfferedFrames?: boolean;
 }

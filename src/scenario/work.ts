@@ -59,14 +59,16 @@ export function minControlPeriodSeconds(durationSeconds: number): number {
 }
 
 /**
- * Wall time a run may take, [fast, slow] in seconds: 1 million down to 0.1
- * million frames per second (bench/README.md: 1-15 million packet-NF hops
- * per second per thread without the cache model, about 1 with it, a few NFs
- * per frame), plus 0.1 to 1 ms per control point. A range, because it
- * depends on the chain, the hardware model and the host.
+ * Wall time a run may take, [fast, slow] in seconds: 2 million down to 0.1
+ * million frames per second, plus 0.1 to 1 ms per control point. Measured
+ * on a 2-vCPU machine: l2fwd (one macswap, no cache model) 1.1 million
+ * frames/s, chain-rtc (three NFs, cache model) 0.3 million, rtc-vs-pl's
+ * points about 0.15 million (bench/README.md: 1-15 million packet-NF hops
+ * per second per thread without the cache model, about 1 with it). A range,
+ * because it depends on the chain, the hardware model and the host.
  */
 export function wallSecondsRange(frames: number, points: number): [number, number] {
-  return [frames / 1e6 + points * 1e-4, frames / 1e5 + points * 1e-3];
+  return [frames / 2e6 + points * 1e-4, frames / 1e5 + points * 1e-3];
 }
 
 /** "40 s", "12 min", "3.1 h". */

@@ -32,13 +32,21 @@ const STACK_TRACE = /\n\s+at /;
 
 interface Ran { code: number; out: string; err: string }
 
-/** Runs `emu ARGS...` in-process with captured, non-TTY output streams. */
+/** Runs `emu ARGS...` in-process with captured, non-TTY output streams (and `stdin` as standard input). */
 async function emu(...args: string[]): Promise<Ran> {
+  return emuWithStdin(undefined, ...args);
+}
+
+async function emuWithStdin(stdin: string | undefined, ...args: string[]): Promise<Ran> {
   let out = '';
   let err = '';
   const io: CliIo = {
-    out: { write: (s: string) => { out += s; return true; }, isTTY: false },
+    out: { write: (s: string | Uint8Array) => { out += typeof s === 'string' ? s : Buffer.from(s).toString('latin1'); return true; }, isTTY: false },
     err: { write: (s: string) => { err += s; return true; }, isTTY: false },
+    readStdin: () => {
+      if (stdin === undefined) throw new Error('no standard input in this test');
+      return stdin;
+    },
   };
   const code = await main(['node', 'emu', ...args], io);
   return { code, out, err };
@@ -285,7 +293,155 @@ describe('bad input: exit 2, one line per problem, no stack trace', () => {
   });
 });
 
+/** l2fwd's text with `edit` applied, as a file in the test's directory. */
+function l2fwdWith(name: string, edit: (text: string) => string): string {
+  return tmpFile(name, edit(readFileSync(L2FWD, 'utf8')));
+}
+
+describe('issue 12: bad input found before anything runs, exit 2, never a stack trace or a hang', () => {
+  it('an alias without an anchor (name: *x) is a scenario error with its line and column, for validate and run', async () => {
+    const f = tmpFile('alias.yaml', 'name: *x\n');
+    for (const cmd of ['validate', 'run']) {
+      const r = await emu(cmd, f);
+      expectBadInput(r);
+      expect(r.err).toBe(`emu: scenario ${f}: 1 problem\n  - line 1, column 7: got "name: *x", expected an alias *x after an anchor &x that defines it (YAML reads from the top)\n`);
+    }
+  });
+
+  it('a scenario file over 4 MiB is refused before it is parsed', async () => {
+    const f = tmpFile('huge.yaml', `name: huge\n# ${'x'.repeat(5 * 1024 * 1024)}\n`);
+    const t0 = Date.now();
+    const r = await emu('validate', f);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expectBadInput(r);
+    expect(r.err).toMatch(/: got "5\.0 MiB", expected a scenario of at most 4 MiB \(4194304 bytes; this one has 5242894\)/);
+  });
+
+  for (const [what, edit, expected] of [
+    ['rate: 1e30pps', (t: string) => t.replace('rate: line', 'rate: 1e30pps'), /ports\[0\]\.traffic\.rate \(line 12\): got "1e30pps", expected a rate of at most 148\.8Mpps or 100Gbps/],
+    ['controlPeriod: 1cycles', (t: string) => t.replace('duration: 1ms', 'duration: 1ms\ncontrolPeriod: 1cycles'), /controlPeriod \(line 8\): got "1cycles", expected a control period of at least 1us: at most 100000 control points/],
+    ['duration: 1e9s', (t: string) => t.replace('duration: 1ms', 'duration: 1e9s'), /duration \(line 7\): got "1e9s", expected a duration at most 86400s/],
+  ] as const) {
+    it(`${what} validates no more: exit 2 at once`, async () => {
+      const t0 = Date.now();
+      const r = await emu('run', l2fwdWith(`bound-${what.replace(/[^a-z0-9]/gi, '')}.yaml`, edit));
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expectBadInput(r);
+      expect(r.err).toMatch(expected);
+    });
+  }
+
+  it('--duration that would offer more than 1e9 frames is refused, naming --duration', async () => {
+    const r = await emu('run', L2FWD, '--duration', '600s');
+    expectBadInput(r);
+    expect(r.err).toMatch(/- --duration: got "600s", expected a run whose traffic generators offer at most 1e9 frames \(this one: about 2e9,/);
+  });
+
+  it('emu scenario rtc-vs-pl --warmup 10s is refused before the first point, naming --warmup', async () => {
+    const t0 = Date.now();
+    const r = await emu('scenario', 'rtc-vs-pl', '--warmup', '10s');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expectBadInput(r);
+    expect(r.err).toMatch(/^emu: emu scenario rtc-vs-pl: 1 problem\n {2}- --warmup: got "10s", expected a shorter one: the 18 points may offer at most 1e9 frames in all/);
+  });
+
+  it('--window 1e9s echoes what was written and says the limit', async () => {
+    const r = await emu('scenario', 'rtc-vs-pl', '--window', '1e9s');
+    expectBadInput(r);
+    expect(r.err).toMatch(/argument '1e9s' is invalid\. expected a duration like 1ms or 500us, at most 86400s \(one day\), got "1e9s"/);
+    const both = await emu('scenario', 'wfq-weights', '--window', '50000s', '--warmup', '40000s');
+    expectBadInput(both);
+    expect(both.err).toBe('emu: emu scenario wfq-weights: 1 problem\n  - --window: got "50000s", expected --window and --warmup together at most 86400s (one day; here 50000s + 40000s)\n');
+  });
+
+  it('--window and --warmup in a spelling the experiments do not read (1E2us, 100 μs) still run', async () => {
+    const r = await emu('scenario', 'rtc-vs-pl', '--frames', '1518', '--window', '1E1us', '--warmup', '5 \u03bcs', '--threads', '1', '--json', '-q');
+    expect(r.code, r.err).toBe(EXIT_OK);
+    expect(JSON.parse(r.out).params).toMatchObject({ window: '10000ns', warmup: '5000ns' });
+  });
+
+  it('emu hw list --netns nosuch is bad input (exit 2), naming the namespace', async () => {
+    const r = await emu('hw', 'list', '--netns', 'nosuch');
+    expectBadInput(r);
+    expect(r.err).toMatch(/option '--netns <name>' argument 'nosuch' is invalid\. expected a network namespace in \/run\/netns/);
+    expectBadInput(await emu('hw', 'list', '--netns', '../etc'));
+  });
+});
+
+describe('issue 12: output files are checked before the run', () => {
+  const missing = join(dir, 'no-such-folder');
+
+  it('--out and --msgpack into a missing folder: exit 2 at once, naming the option', async () => {
+    const t0 = Date.now();
+    // 10 s of virtual time would take half a minute: the check comes first.
+    const r = await emu('run', L2FWD, '--duration', '10s', '--out', join(missing, 'r.json'), '--msgpack', join(missing, 'r.msgpack'), '-q');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expectBadInput(r);
+    const lines = r.err.split('\n');
+    expect(lines[0]).toBe('emu: options: 2 problems');
+    expect(lines[1]).toMatch(/^ {2}- --out: got ".*r\.json", expected a file the command can write, or - for standard output \(folder .*no-such-folder not found\)$/);
+    expect(lines[2]).toMatch(/^ {2}- --msgpack: got ".*r\.msgpack", expected a file the command can write, or - for standard output \(folder .*no-such-folder not found\)$/);
+    const folder = await emu('run', L2FWD, '--out', dir);
+    expectBadInput(folder);
+    expect(folder.err).toContain(`(${dir} is a folder, not a file)`);
+  });
+
+  it('--out, --csv and --report of emu scenario, before the first point', async () => {
+    const t0 = Date.now();
+    const r = await emu('scenario', 'rtc-vs-pl', '--out', join(missing, 'a.json'), '--csv', join(missing, 'a.csv'), '--report', join(missing, 'a.html'));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expectBadInput(r);
+    expect(r.err.split('\n').filter((l) => l.startsWith('  - ')).map((l) => l.split(':')[0])).toEqual(['  - --out', '  - --csv', '  - --report']);
+  });
+
+  it('a tap into a missing folder: exit 2 before the run, naming the tap, for run and validate', async () => {
+    const f = l2fwdWith('tap-missing.yaml', (t) => t.replace('tasks:', 'taps:\n  - { at: "swap:0", file: no-such-folder/t.pcap }\ntasks:'));
+    for (const cmd of ['run', 'validate']) {
+      const r = await emu(cmd, f);
+      expectBadInput(r);
+      expect(r.err).toBe(`emu: scenario ${f}: 1 problem\n  - taps[0].file (line 19): got "no-such-folder/t.pcap", expected a pcap file the run can write (folder ${missing} not found)\n`);
+    }
+  });
+
+  it('--out - writes the record to standard output instead of the summary', async () => {
+    const r = await emu('run', L2FWD, '--out', '-');
+    expect(r.code, r.err).toBe(EXIT_OK);
+    const rec = JSON.parse(r.out) as ResultRecord;
+    expect(rec.schema).toBe('emu.result/1');
+    expect(r.out).toBe((await emu('run', L2FWD, '--json')).out);
+    const mp = await emu('run', L2FWD, '--msgpack', '-');
+    expect(mp.code, mp.err).toBe(EXIT_OK);
+    expect((unpack(Buffer.from(mp.out, 'latin1')) as ResultRecord).schema).toBe('emu.result/1');
+  });
+
+  it('standard output carries one thing: --json with --out -, or two "-", is bad input', async () => {
+    const r = await emu('run', L2FWD, '--json', '--out', '-');
+    expectBadInput(r);
+    expect(r.err).toBe('emu: options: 1 problem\n  - --out: got "-", expected a file (standard output already carries what --json writes)\n');
+    const two = await emu('scenario', 'rtc-vs-pl', '--csv', '-', '--report', '-');
+    expectBadInput(two);
+    expect(two.err).toMatch(/--report: got "-", expected a file \(standard output already carries what --csv writes\)/);
+  });
+
+  it('emu scenario --csv - prints the CSV alone on standard output', async () => {
+    const r = await emu('scenario', 'rtc-vs-pl', '--frames', '1518', '--window', '10us', '--warmup', '5us', '--threads', '1', '--csv', '-', '-q');
+    expect(r.code, r.err).toBe(EXIT_OK);
+    const rows = r.out.trim().split('\n');
+    expect(rows[0]).toMatch(/^label,frameBytes,model,delivered_mpps/);
+    expect(rows).toHaveLength(4); // header + rtc, pl, hybrid
+  });
+});
+
 describe('emu validate', () => {
+  it('- reads the scenario from standard input; relative paths resolve against the working directory', async () => {
+    const r = await emuWithStdin(readFileSync(L2FWD, 'utf8'), 'validate', '-');
+    expect(r.code, r.err).toBe(EXIT_OK);
+    expect(r.out).toBe('(standard input): ok (1 modules, 1 tasks on 1 cores, 1 rings)\n');
+    const bad = await emuWithStdin('name: *x\n', 'validate', '-');
+    expectBadInput(bad);
+    expect(bad.err).toMatch(/^emu: scenario \(standard input\): 1 problem\n {2}- line 1, column 7: /);
+  });
+
   it('accepts a good file: exit 0 and "ok"', async () => {
     const r = await emu('validate', L2FWD);
     expect(r.code).toBe(EXIT_OK);

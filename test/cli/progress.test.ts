@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../../src/cli/progress.js';
+import { Progress, formatEta } from '../../src/cli/progress.js';
+import { renderWorkNote } from '../../src/cli/render.js';
 
 /** A stream stand-in that records each write, and a clock the test moves by hand. */
 function setup(isTTY: boolean, extra: { columns?: number; label?: string; minIntervalMs?: number } = {}) {
@@ -121,15 +122,16 @@ describe('Progress without a TTY', () => {
     }
     expect(writes).toEqual([
       'run 0.0% step 0\n',
-      'run 10.0% step 100\n',
-      'run 20.0% step 200\n',
-      'run 30.0% step 300\n',
-      'run 40.0% step 400\n',
-      'run 50.0% step 500\n',
-      'run 60.0% step 600\n',
-      'run 70.0% step 700\n',
-      'run 80.0% step 800\n',
-      'run 90.0% step 900\n',
+      // One second per step of 0.1 %: the time left is (1000 - step) seconds.
+      'run 10.0% ETA 15m00s step 100\n',
+      'run 20.0% ETA 13m20s step 200\n',
+      'run 30.0% ETA 11m40s step 300\n',
+      'run 40.0% ETA 10m00s step 400\n',
+      'run 50.0% ETA 8m20s step 500\n',
+      'run 60.0% ETA 6m40s step 600\n',
+      'run 70.0% ETA 5m00s step 700\n',
+      'run 80.0% ETA 3m20s step 800\n',
+      'run 90.0% ETA 1m40s step 900\n',
       'run 100.0% step 1000\n',
     ]);
   });
@@ -162,5 +164,54 @@ describe('Progress without a TTY', () => {
     progress.done('ok: 1.2e9 packets');
     expect(writes).toEqual(['run 25.0% x\n', 'run done ok: 1.2e9 packets\n']);
     expect(writes.join('')).not.toContain('\r');
+  });
+});
+
+describe('ETA (issue 12: a long run says how long it will take)', () => {
+  it('shows the time left once a second has passed, from the pace so far', () => {
+    const { writes, progress, advance } = setup(true);
+    progress.update(0.1);
+    advance(2000);
+    progress.update(0.25, 'point 3');
+    // 2 s for 25 %: 6 s left.
+    expect(writes.at(-1)).toBe('\rrun [#####...............]  25.0% ETA 6s point 3');
+    advance(58_000);
+    progress.update(0.5);
+    expect(writes.at(-1)).toMatch(/^\rrun \[##########\.{10}\]  50\.0% ETA 1m00s point 3/);
+  });
+
+  it('not before a second, nor at the end, nor in the done line', () => {
+    const { writes, progress, advance } = setup(true);
+    advance(500);
+    progress.update(0.5);
+    expect(writes.at(-1)).not.toMatch(/ETA/);
+    advance(1000);
+    progress.update(1);
+    expect(writes.at(-1)).not.toMatch(/ETA/);
+    progress.done('3 s wall');
+    expect(writes.join('')).not.toMatch(/done.*ETA/);
+  });
+
+  it('plain lines (CI logs) carry it too', () => {
+    const { writes, progress, advance } = setup(false);
+    progress.update(0);
+    advance(3_600_000);
+    progress.update(0.2);
+    expect(writes.at(-1)).toBe('run 20.0% ETA 4h00m\n');
+  });
+
+  it('formatEta', () => {
+    expect([0.2, 59.5, 60, 61, 3599, 3600, 5400, 86_400].map(formatEta)).toEqual(['1s', '1m00s', '1m00s', '1m01s', '59m59s', '1h00m', '1h30m', '24h00m']);
+  });
+});
+
+describe('the note before a long run', () => {
+  it('is null for small runs and gives a range of wall time for big ones', () => {
+    expect(renderWorkNote({ frames: 1e6, controlPoints: 4, virtualSeconds: 0.002, points: 1 })).toBeNull();
+    expect(renderWorkNote({ frames: 3.3e7, controlPoints: 1, virtualSeconds: 10, points: 1 })).toBe(
+      'note: this run offers about 3.3e7 frames in 10s of virtual time; expect 17 s to 6 min of wall time (on a terminal the progress line shows an ETA; -q hides this)\n',
+    );
+    expect(renderWorkNote({ frames: 1e5, controlPoints: 50_000, virtualSeconds: 1, points: 1 })).toMatch(/with 50000 control points; expect 5 s to 51 s/);
+    expect(renderWorkNote({ frames: 9e8, controlPoints: 18, virtualSeconds: 90, points: 18 })).toMatch(/^note: its 18 points offer about 9e8 frames in 90s of virtual time; expect 8 min to 2\.5 h/);
   });
 });
