@@ -536,11 +536,6 @@ export class MemoryHierarchy {
     if (!l1.promoteOrInsert(line, isDirty, false, l1.setIndex(line)) && l1.victimDirty) this.writeBackL1Victim(l1.victimLine);
   }
 
-  // Fills. Each inserts a line known to be absent from that level (it just
-  // missed there, or was just invalidated, or is a victim from the level above,
-  // which by the policies above the level below never holds).
-
-
   /** HOT: count one line served from source `src` (SRC_*) at `cycles` for the current module (and in stallCycles). */
   charge(src: number, cycles: number): void {
     const ctr = this.ctr;
@@ -548,6 +543,10 @@ export class MemoryHierarchy {
     ctr[this.row + CTR_CYCLES + src] += cycles;
     this.stallBase += cycles;
   }
+
+  // Fills. Each inserts a line known to be absent from that level (it just
+  // missed there, or was just invalidated, or is a victim from the level above,
+  // which by the policies above the level below never holds).
 
   /**
    * HOT: fillL1 for a line whose L1 set (and its first way) the caller knows:
