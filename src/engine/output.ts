@@ -159,13 +159,22 @@ export class BackPressureOutput extends StagedOutput implements ChannelOutput {
     let t = this.ts[this.head]!;
     if (t < this.lastStampCycles) t = this.lastStampCycles;
     const mask = this.ring.mask;
+    // The clock first, then the consumer index: a take the consumer made
+    // before it published this clock moved the index first, so it is counted
+    // below; a take after it is at or after the clock. Read the other way
+    // round, a take between the two reads was missed while the clock already
+    // stood past it, and the bound we publish from this promised more than
+    // was true (a producer upstream then trusted it and a consumer took a
+    // batch before its last entry was in: results differed between runs on
+    // two threads).
+    const consumerClock = this.consumerClock();
     const consumed = this.ring.consumerIndex() | 0;
     let k = this.takenKnown;
     while (k !== consumed && this.deqTimes[k & mask]! <= t) k = (k + 1) | 0;
     if (((this.enqueued - k) | 0) < this.capacity) return t;
     // Full at t: the packet enters at the consumer's next take, which is
     // either known already or no earlier than the consumer's clock.
-    const next = k !== consumed ? this.deqTimes[k & mask]! : this.consumerClock();
+    const next = k !== consumed ? this.deqTimes[k & mask]! : consumerClock;
     return next > t ? next : t;
   }
 
