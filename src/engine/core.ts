@@ -480,7 +480,13 @@ export class CoreActor implements Actor, NfContext, ArrivalSink {
         // Stalled on a full back-pressure queue whose consumer is already past
         // the control point: the stall extends past it, so this epoch is done.
         const until = this.publishWhileBlocked();
-        return until >= this.epochEndCycles ? STEP_DONE : STEP_BLOCKED;
+        if (until < this.epochEndCycles) return STEP_BLOCKED;
+        // Nothing can be taken before the control point: drain arrivals up
+        // to it, as a core done with its epoch does (a producer may need the
+        // ring room to finish its own epoch).
+        const limit = this.epochEndCycles - 1;
+        for (let i = 0; i < this.tasks.length; i++) this.tasks[i]!.input.admitEarly(limit, this, this.boundOf);
+        return STEP_DONE;
       }
       this.finishRun();
       return STEP_PROGRESS;

@@ -325,7 +325,10 @@ export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<R
     const results = settled.map((r) => (r as PromiseFulfilledResult<HostResult>).value);
     const tapSummary = writeTaps(plan, results.map((r) => r.taps), s.hz);
     const inFlight = countInFlight(shared, plan);
-    const record = buildRecord(s, plan, results, inFlight, epochEnds.length, tapSummary);
+    // The last control point's telemetry says what each task's queue still holds.
+    const backlogAtEnd = new Float64Array(plan.tasks.length);
+    for (const list of epochMsgs.get(epochEnds.length - 1) ?? []) for (const c of list) for (const b of c.backlogs) backlogAtEnd[b.id] = b.backlog;
+    const record = buildRecord(s, plan, results, inFlight, epochEnds.length, tapSummary, backlogAtEnd);
     opts.onProgress?.(1);
     const wallSeconds = Number(process.hrtime.bigint() - wallStart) / 1e9;
     return { record, plan, threads, wallSeconds, warnings: plan.warnings };
@@ -382,6 +385,7 @@ export function buildRecord(
   inFlight: number,
   epochs: number,
   taps: { file: string; records: number; truncated: number }[],
+  backlogAtEnd: Float64Array,
 ): ResultRecord {
   const totalFlows = s.ports.reduce((n, p) => n + (p.traffic?.kind === 'generator' ? p.traffic.flows : 0), 0);
   const flowKeys: string[] = [];
@@ -546,6 +550,7 @@ export function buildRecord(
       stallCycles: taskStall[t.id]!,
       cyclesPerPacket: taskPackets[t.id]! > 0 ? taskCycles[t.id]! / taskPackets[t.id]! : null,
       inputDrops: inputDrops[t.input]!,
+      backlogAtEnd: backlogAtEnd[t.id]!,
       ...schedOf(t),
     })),
     modules: plan.modules.map((m) => {

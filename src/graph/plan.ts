@@ -299,12 +299,59 @@ export function buildPlan(s: Scenario): Plan {
     return { id: i, file: tp.file, site };
   });
 
+  for (const cycle of backPressureCycles(channels, cores)) {
+    const hops = cycle.map((c) => `${s.modules[inputs[c.input]!.ref]!.name} (core ${c.producer} -> core ${c.consumerCore})`);
+    problems.push(
+      `queues ${hops.join(', ')} form a cycle of whenFull: backpressure queues across cores: a core waiting for room in one `
+      + 'drains none of its other inputs, so once they are all full each core waits on the next and none moves again (a deadlock on real cores too); '
+      + 'make one of them whenFull: drop',
+    );
+  }
+
   if (problems.length > 0) throw new PlanError(problems);
   const plan: Plan = {
     cores, actors: cores, reasons, modules, tasks, inputs, channels, ports, nics: [], taps,
     poolCapacity: 1, aliveShared, warnings,
   };
   return shardNics(plan, s, () => 0);
+}
+
+/**
+ * COLD: one cycle of back-pressure channels per group of cores that can block
+ * one another in a ring (each cycle as its channels in order, from its least
+ * core). A core whose flush waits for room takes from none of its inputs
+ * until it gets in, so a core-level cycle deadlocks once its queues fill,
+ * even when no packet's path loops (two tasks on core 0, one feeding core 1,
+ * one fed by it).
+ */
+export function backPressureCycles(channels: readonly ChannelPlan[], cores: number): ChannelPlan[][] {
+  const out: ChannelPlan[][] = Array.from({ length: cores }, () => []);
+  for (const c of channels) {
+    if (c.mode === 'backpressure' && c.producer < cores && c.producer !== c.consumerCore) out[c.producer]!.push(c);
+  }
+  const cycles: ChannelPlan[][] = [];
+  // A core on a cycle already reported is not a start again.
+  const covered = new Uint8Array(cores);
+  for (let start = 0; start < cores; start++) {
+    if (covered[start] === 1 || out[start]!.length === 0) continue;
+    // Depth-first search for a path of channels back to `start` through cores above it.
+    const path: ChannelPlan[] = [];
+    const seen = new Uint8Array(cores);
+    const search = (core: number): boolean => {
+      seen[core] = 1;
+      for (const c of out[core]!) {
+        path.push(c);
+        if (c.consumerCore === start) return true;
+        if (c.consumerCore > start && seen[c.consumerCore] === 0 && search(c.consumerCore)) return true;
+        path.pop();
+      }
+      return false;
+    };
+    if (!search(start)) continue;
+    for (const c of path) covered[c.producer] = 1;
+    cycles.push(path);
+  }
+  return cycles;
 }
 
 /**

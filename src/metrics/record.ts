@@ -62,6 +62,8 @@ export interface ResultRecord {
     stallCycles: number;
     cyclesPerPacket: number | null;
     inputDrops: number;
+    /** Packets waiting in the task's input queue at the end of the run (part of `totals.inFlight`). */
+    backlogAtEnd: number;
   }[];
   modules: {
     name: string;
