@@ -184,3 +184,98 @@ export class BackPressureOutput extends StagedOutput implements ChannelOutput {
     return s;
   }
 }
+
+/**
+ * The outputs of one core, by channel id, and the ones its current run has
+ * staged packets on. After the run the core flushes them (flush); a flush
+ * that could not place everything leaves the core waiting (in virtual time
+ * when a back-pressure queue is full, in wall-clock time when a ring has no
+ * room) until a later flush does; settle then says when the last packet got
+ * in.
+ */
+export class CoreOutputs {
+  private readonly byChannel: (ChannelOutput | undefined)[];
+  private readonly touched: ChannelOutput[] = [];
+
+  /** COLD: an output for every channel this core produces into. */
+  constructor(
+    coreId: number,
+    channels: readonly { id: number; producer: number; consumerCore: number; mode: 'drop' | 'backpressure'; logicalCap: number }[],
+    rings: readonly SpscRing[],
+    deqTimes: readonly (Float64Array | null)[],
+    consumerClock: (actor: number) => number,
+  ) {
+    this.byChannel = new Array(channels.length);
+    for (const ch of channels) {
+      if (ch.producer !== coreId) continue;
+      const ring = rings[ch.id]!;
+      this.byChannel[ch.id] = ch.mode === 'backpressure'
+        ? new BackPressureOutput(ch.id, ch.consumerCore, ring, ch.logicalCap, deqTimes[ch.id]!, () => consumerClock(ch.consumerCore))
+        : new TailDropOutput(ch.id, ch.consumerCore, ring);
+    }
+  }
+
+  /**
+   * HOT: stage buf[0..count) on channel ch, leaving at `tsCycles`. Returns how
+   * many were staged: once a stage is full the rest of the batch does not fit
+   * either (the caller drops them).
+   */
+  stageBatch(ch: number, buf: Uint32Array, count: number, tsCycles: number): number {
+    const out = this.byChannel[ch]!;
+    if (out.pending() === 0) this.touched.push(out);
+    for (let i = 0; i < count; i++) if (!out.stage(buf[i]!, tsCycles)) return i;
+    return count;
+  }
+
+  /** HOT: stage one packet; false if the stage is full. */
+  stageOne(ch: number, h: number, tsCycles: number): boolean {
+    const out = this.byChannel[ch]!;
+    if (out.pending() === 0) this.touched.push(out);
+    return out.stage(h, tsCycles);
+  }
+
+  /** Move every touched stage into its ring, none at or past `epochEndCycles`. True when all got in. */
+  flush(epochEndCycles: number): boolean {
+    const touched = this.touched;
+    let ok = true;
+    for (let i = 0; i < touched.length; i++) if (!touched[i]!.flush(epochEndCycles)) ok = false;
+    return ok;
+  }
+
+  /** After a failed flush: the earliest time a staged packet can still enter its ring (Infinity if none is staged). */
+  blockedUntil(): number {
+    let until = Infinity;
+    const touched = this.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const o = touched[i]!;
+      if (o.pending() > 0) { const u = o.blockedUntilAtLeast(); if (u < until) until = u; }
+    }
+    return until;
+  }
+
+  /**
+   * After a complete flush of a run that ended at `runEndCycles`: when the
+   * core is free again — the time its last packet got into a full
+   * back-pressure queue if it stalled, else the run's end. Forgets the run.
+   */
+  settle(runEndCycles: number): number {
+    let end = runEndCycles;
+    const touched = this.touched;
+    for (let i = 0; i < touched.length; i++) {
+      const o = touched[i]!;
+      // The core spun on the full queue until its last packet got in.
+      if (o.takeStallCycles() > 0 && o.lastStampCycles > end) end = o.lastStampCycles;
+    }
+    touched.length = 0;
+    return end;
+  }
+
+  /** Some run's outputs are still staged. */
+  holding(): boolean {
+    return this.touched.length > 0;
+  }
+
+  describe(): string {
+    return this.touched.map((o) => o.describe()).join('; ');
+  }
+}
