@@ -18,10 +18,11 @@
 /**
  * Largest scenario file, checked before it is read. The YAML parser takes
  * about 1 s and 110 MB of memory per MiB on a 2-vCPU machine (9 MiB: 9 s,
- * 1 GB); the shipped scenarios are under 2 KiB, and a scenario of 4096
- * modules written out one per line is about 300 KiB.
+ * 1 GB), so this keeps the worst load near a second. The shipped scenarios
+ * are under 2 KiB, and a scenario of 4096 modules written one per line is
+ * about 300 KiB.
  */
-export const MAX_SCENARIO_BYTES = 4 * 1024 * 1024;
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 /**
  * YAML aliases: how many times the values of one anchor may be expanded

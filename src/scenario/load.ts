@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { type Document, LineCounter, isAlias, isCollection, isScalar, parseDocument, visit } from 'yaml';
-import { ConfigError, type Problem, Problems } from '../util/config-check.js';
+import { ConfigError, MAX_KEPT_PROBLEMS, type Problem, Problems } from '../util/config-check.js';
 import { lineColumn, locateJsonError } from './json-error.js';
 import { MAX_NESTING_DEPTH, MAX_SCENARIO_BYTES, MAX_YAML_ALIAS_EXPANSIONS } from './limits.js';
 import { checkOutputFile } from './output-file.js';
@@ -162,16 +162,18 @@ function parseText(text: string, format: ScenarioFormat, what: string): Parsed {
     throw new ConfigError(what, [{ path: '(text)', value: undefined, expected: `text the YAML parser can read (it failed: ${messageOf(e)})` }]);
   }
   if (doc.errors.length > 0) {
-    const problems: Problem[] = doc.errors.map((err) => {
-      const offset = err.pos[0];
-      const { line, column } = lineColumn(text, offset);
+    // A broken file can hold tens of thousands of errors: list the first ones (positions from the
+    // line counter, a binary search, not a scan of the text per error), count the rest.
+    const shown = doc.errors.slice(0, MAX_KEPT_PROBLEMS);
+    const problems: Problem[] = shown.map((err) => {
+      const { line, col } = lineCounter.linePos(err.pos[0]);
       return {
-        path: `line ${line}, column ${column}`,
-        value: sourceLine(text, line),
+        path: `line ${line}, column ${col}`,
+        value: lineText(text, lineCounter, line),
         expected: `valid YAML (${firstLine(err.message)})`,
       };
     });
-    throw new ConfigError(what, problems);
+    throw new ConfigError(what, problems, doc.errors.length - shown.length);
   }
   let value: unknown;
   try {
@@ -300,6 +302,14 @@ function jsonProblem(text: string, e: unknown): Problem {
   const message = loc?.message ?? (e instanceof Error ? e.message : String(e));
   const { line, column } = lineColumn(text, offset);
   return { path: `line ${line}, column ${column}`, value: sourceLine(text, line), expected: `valid JSON (${message})` };
+}
+
+/** Line `line` (1-based) of `text`, trimmed and cut as sourceLine does, found through the line counter. */
+function lineText(text: string, lineCounter: LineCounter, line: number): string {
+  const start = lineCounter.lineStarts[line - 1] ?? text.length;
+  const next = lineCounter.lineStarts[line];
+  const end = Math.min(next === undefined ? text.length : next - 1, start + 200);
+  return text.slice(start, end).replace(/\r$/, '').trim();
 }
 
 /** The source line, trimmed; a long one is cut (formatValue shows about 60 characters anyway). */

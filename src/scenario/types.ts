@@ -182,13 +182,13 @@ export interface SchedulerSpec {
   timeoutCycles: number;
   /** coop: the first NF of a multi-NF chain copies each packet into the chain's buffer. */
   isolation: boolean;
-  /** coop: the batch-size rule of MODEL.md §4 with this allowed overhead fraction p (0 = off): each chain's batch is recomputed from its measured per-packet cycles. */
+  /** coop: [Quadrant]'s batch-size rule (docs/scheduling.md) with this allowed overhead fraction p (0 = off): each chain's batch is recomputed from its measured per-packet cycles. */
   batchRuleOverhead: number;
   /** rt-rr: slice, cycles. */
   rrSliceCycles: number;
   /** cfs: wake-up preemption granularity, cycles. */
   wakeupGranularityCycles: number;
-  /** cfs / cfs-batch: slice rule ('nice' from MODEL.md §5, 'linux' from the kernel's period) or a fixed slice in cycles. */
+  /** cfs / cfs-batch: slice rule ('nice': [SCC]'s slices from nice values, docs/scheduling.md; 'linux' from the kernel's period) or a fixed slice in cycles. */
   cfsSlice: 'nice' | 'linux' | number;
 }
 

@@ -33,11 +33,12 @@ import { MAX_BATCH } from '../packet/batch.js';
 import type { MachinePreset } from '../hw/preset.js';
 import { loadPresetFile } from '../hw/preset-file.js';
 import { SHIPPED_PRESETS, findPreset } from '../hw/presets/index.js';
-import { parseDuration, parseFrequencyHz } from '../util/units.js';
+import { durationSecondsAt, parseDuration, parseFrequencyHz } from '../util/units.js';
 import { ENTITY_NAME_HELP, ENTITY_NAME_RE, type ParsedEndpoint, formatEndpoint, parseEndpoint } from './endpoint.js';
-import { formatDurationSeconds, formatPps, readBitRate, readDurationCycles, readPath } from './readers.js';
+import { DURATION_MAX_HELP, formatDurationSeconds, formatPps, readBitRate, readDurationCycles, readPath } from './readers.js';
 import {
   MAX_CONTROL_POINTS,
+  MAX_DURATION_SECONDS,
   MAX_EDGES,
   MAX_MODULES,
   MAX_OFFERED_FRAMES,
@@ -231,8 +232,9 @@ export function checkScenario(
   let before = p.count;
   const durationCycles = readDurationCycles(p, durRaw, durWhere, hz, { positive: true });
   const durationOk = p.count === before;
+  // Used in messages only when the duration is valid; formatValue for anything else (String() of {toString: 2} throws).
   const durationText =
-    (typeof durRaw === 'number' ? `${durRaw}s` : String(durRaw)) + (durFromCli ? ', from --duration' : '');
+    (typeof durRaw === 'number' ? `${durRaw}s` : typeof durRaw === 'string' ? durRaw : formatValue(durRaw)) + (durFromCli ? ', from --duration' : '');
 
   before = p.count;
   const warmupCycles = readDurationCycles(p, top['warmup'], 'warmup', hz, { default: 0 });
@@ -772,7 +774,9 @@ function checkSchedulers(p: Problems, raw: unknown[], hz: number, cores: number 
     if (rawSlice === 'nice' || rawSlice === 'linux') cfsSlice = rawSlice;
     else if (rawSlice !== undefined) {
       const d = parseDuration(rawSlice, hz);
-      if (d === null || d.cycles <= 0) p.add(joinPath(path, 'cfsSlice'), rawSlice, 'nice (MODEL.md §5 slices from nice values), linux (the kernel\'s 6 ms period shared by weight) or a duration like 3ms');
+      const seconds = durationSecondsAt(rawSlice, hz);
+      if (seconds !== null && seconds > MAX_DURATION_SECONDS) p.add(joinPath(path, 'cfsSlice'), rawSlice, `nice, linux or a duration ${DURATION_MAX_HELP}`);
+      else if (d === null || d.cycles <= 0) p.add(joinPath(path, 'cfsSlice'), rawSlice, 'nice ([SCC]\'s slices from nice values, docs/scheduling.md), linux (the kernel\'s 6 ms period shared by weight) or a duration like 3ms');
       else cfsSlice = d.cycles;
     }
     out.push({

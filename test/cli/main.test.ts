@@ -308,13 +308,13 @@ describe('issue 12: bad input found before anything runs, exit 2, never a stack 
     }
   });
 
-  it('a scenario file over 4 MiB is refused before it is parsed', async () => {
+  it('a scenario file over 1 MiB is refused before it is parsed', async () => {
     const f = tmpFile('huge.yaml', `name: huge\n# ${'x'.repeat(5 * 1024 * 1024)}\n`);
     const t0 = Date.now();
     const r = await emu('validate', f);
     expect(Date.now() - t0).toBeLessThan(2000);
     expectBadInput(r);
-    expect(r.err).toMatch(/: got "5\.0 MiB", expected a scenario of at most 4 MiB \(4194304 bytes; this one has 5242894\)/);
+    expect(r.err).toMatch(/: got "5\.0 MiB", expected a scenario of at most 1 MiB \(1048576 bytes; this one has 5242894\)/);
   });
 
   for (const [what, edit, expected] of [

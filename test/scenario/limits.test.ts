@@ -106,6 +106,14 @@ describe('durations, control points and offered frames (defect 4)', () => {
     );
   });
 
+  it('a scheduler\'s durations too (cfsSlice, rrSlice, timeout)', () => {
+    expect(lines(edit((s) => (s.schedulers = [{ cores: 0, policy: 'cfs', cfsSlice: '100000s' }])))).toEqual([
+      'schedulers[0].cfsSlice: got "100000s", expected nice, linux or a duration at most 86400s (one day, the longest emu accepts)',
+    ]);
+    expect(lines(edit((s) => (s.schedulers = [{ cores: 0, policy: 'rt-rr', rrSlice: '1e6s' }])))[0]).toMatch(/^schedulers\[0\]\.rrSlice: got "1e6s", expected a duration at most 86400s/);
+    expect(lines(edit((s) => (s.schedulers = [{ cores: 0, policy: 'coop', timeout: '1e20cycles' }])))[0]).toMatch(/^schedulers\[0\]\.timeout: got "1e20cycles", expected a duration at most 86400s/);
+  });
+
   it('a long, quiet run is fine: idle virtual time costs nothing', () => {
     const s = validate(edit((s) => {
       s.duration = '86400s';

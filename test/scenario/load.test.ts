@@ -285,13 +285,13 @@ describe('every parse problem is a ConfigError with a position (issue 12, defect
     warn.mockRestore();
   });
 
-  it('a file over 4 MiB is refused before it is read', () => {
+  it('a file over 1 MiB is refused before it is read', () => {
     const big = write('big.yaml', `name: big\ndescription: "${'x'.repeat(4 * 1024 * 1024)}"\n`);
     const t0 = Date.now();
     const e = loadError(big);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(e.problems).toEqual([
-      { path: big, value: '4.0 MiB', expected: `a scenario of at most 4 MiB (4194304 bytes; this one has ${4 * 1024 * 1024 + 26})` },
+      { path: big, value: '4.0 MiB', expected: `a scenario of at most 1 MiB (1048576 bytes; this one has ${4 * 1024 * 1024 + 26})` },
     ]);
   });
 });

@@ -51,7 +51,7 @@ describe('schedulers', () => {
     ]);
     expect(problems(base({ schedulers: [{ cores: 9, policy: 'cfs', cfsSlice: 'short' }] }))).toEqual([
       'schedulers[0].cores: a core number 0..1 or a list of them',
-      "schedulers[0].cfsSlice: nice (MODEL.md §5 slices from nice values), linux (the kernel's 6 ms period shared by weight) or a duration like 3ms",
+      "schedulers[0].cfsSlice: nice ([SCC]'s slices from nice values, docs/scheduling.md), linux (the kernel's 6 ms period shared by weight) or a duration like 3ms",
     ]);
   });
 });
