@@ -137,7 +137,7 @@ export class CoreActor implements Actor, RunContext {
     this.runTaskIdx = new Int32Array(E).fill(-1);
 
     this.sync = new InputSync(coreId, plan, shared);
-    for (const t of this.tasks) this.sync.addTask(plan.inputs[t.input.id]!.channels, t.input.rings, t.input.producers, t.ent);
+    for (const t of this.tasks) this.sync.addTask(t, plan.inputs[t.input.id]!.channels, t.input.rings, t.input.producers);
     this.exec = this.sched.preemptive
       ? new Segmented(this, plan, E, this.sync.channels)
       : new WholeBatch(this, s.batchRuleOverhead > 0 ? new BatchRule(this.tasks, plan, this.stats, s.switchCycles, s.batchRuleOverhead) : null);
@@ -177,8 +177,10 @@ export class CoreActor implements Actor, RunContext {
       this.admitEarly(now);
       return STEP_BLOCKED;
     }
+    // A detached task's inputs are not decided (InputSync.decide): admitEarly
+    // brings them in, in order, when the core cannot decide or at the control point.
     const tasks = this.tasks;
-    for (let i = 0; i < tasks.length; i++) tasks[i]!.input.admit(now, this.dp);
+    for (let i = 0; i < tasks.length; i++) if (!tasks[i]!.detached) tasks[i]!.input.admit(now, this.dp);
     this.updateRunnable(now);
     if (this.exec.runAt(now)) return STEP_PROGRESS;
     return this.idleJump(now, next);
@@ -187,7 +189,7 @@ export class CoreActor implements Actor, RunContext {
   /** Nothing can run: move the clock to the next event (never past the epoch end). */
   private idleJump(now: number, next: number): number {
     if (next > this.epochEndCycles) next = this.epochEndCycles;
-    if (next <= now) return STEP_BLOCKED; // an input decided with nothing runnable at `now` (a detached task's)
+    if (next <= now) return STEP_BLOCKED; // cannot happen: an input due at `now` makes its task runnable
     this.nowCycles_ = next;
     this.publishIdle();
     this.publish();

@@ -12,7 +12,8 @@
  *  - it is our own queue and empty (what we put there later comes from a run
  *    we have not decided yet), or
  *  - its producer is a core that only we feed, it says it is idle, and our
- *    rings into it are empty (it cannot send before our own next output).
+ *    rings into it are empty (it cannot send before our own next output), or
+ *  - its task is detached (nothing that arrives can make the core act).
  * Ties: arrivals at exactly `now` are visible at `now`. The decision also
  * gives the time of the next event on the inputs, for an idle jump.
  *
@@ -36,8 +37,10 @@ export interface InputChannel {
   bpCapacity: number;
   /** Entity of the task this channel feeds. */
   ent: number;
-  /** After a decision: earliest time something can still arrive on it. */
+  /** After a decision: earliest time something can still arrive on it (Infinity while its task is detached). */
   next: number;
+  /** The task it feeds: while detached, nothing that arrives can make the core act. */
+  task: { readonly detached: boolean };
   /** Fed by this core itself (a queue between two of its tasks): nothing can appear on it before our own next run. */
   self: boolean;
   /**
@@ -66,13 +69,13 @@ export class InputSync {
     this.idleAskedAt = new Float64Array(plan.actors).fill(-1);
   }
 
-  /** COLD: the input rings of a task of entity `ent`, in the order of its input's channels. */
-  addTask(channelIds: readonly number[], rings: readonly SpscRing[], producers: readonly number[], ent: number): void {
+  /** COLD: the input rings of a task, in the order of its input's channels. */
+  addTask(task: { readonly detached: boolean; readonly ent: number }, channelIds: readonly number[], rings: readonly SpscRing[], producers: readonly number[]): void {
     for (let r = 0; r < rings.length; r++) {
       const ch = this.plan.channels[channelIds[r]!]!;
       this.channels.push({
         ring: rings[r]!, producer: producers[r]!, boundCache: -Infinity,
-        bpCapacity: ch.mode === 'backpressure' ? ch.logicalCap : 0, ent, next: Infinity,
+        bpCapacity: ch.mode === 'backpressure' ? ch.logicalCap : 0, ent: task.ent, next: Infinity, task,
         self: ch.producer === this.coreId,
         feedRings: this.soleFeedRings(ch.producer),
       });
@@ -100,6 +103,15 @@ export class InputSync {
     this.decisionNo++;
     for (let i = 0; i < chans.length; i++) {
       const c = chans[i]!;
+      if (c.task.detached) {
+        // Its packets wait until a control action attaches the task again
+        // (between epochs); the core admits them when it cannot decide or at
+        // the control point (admitEarly, in order across producers). Counted
+        // as an event, a head already due would stop every idle jump (a
+        // detached task behind a full back-pressure queue stalled the run).
+        c.next = Infinity;
+        continue;
+      }
       const head = c.ring.peekTs();
       if (head !== Infinity && head > now) {
         c.next = head;

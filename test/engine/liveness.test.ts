@@ -83,6 +83,36 @@ describe('a slow stage behind back-pressure queues', () => {
   });
 });
 
+describe('a detached task behind a back-pressure queue', () => {
+  const detachedQ2 = () => ({
+    ...pipeline3,
+    tasks: (pipeline3['tasks'] as Record<string, unknown>[]).map((t) => (t['root'] === 'q2' ? { ...t, chain: 'tail', detached: true } : t)),
+  });
+
+  it('holds its queue full and lets the run finish', async () => {
+    const r = await runBoth(detachedQ2());
+    expect(r.totals.delivered).toBe(0);
+    const q2 = r.tasks.find((t) => t.name === 'q2@2')!;
+    expect(q2.packets).toBe(0);
+    expect(q2.backlogAtEnd).toBe(256);
+  });
+
+  it('drains its queue once a controller attaches it again', async () => {
+    const s = scenario(detachedQ2());
+    // Attach at the second control point, detach at the third, attach at the fourth.
+    const plan = ['none', 'attach', 'detach', 'attach'];
+    const controller = (t: { epoch: number }) => {
+      const a = plan[t.epoch] ?? 'none';
+      return a === 'none' ? [] : [{ type: a as 'attach' | 'detach', chain: 'tail' }];
+    };
+    const one = await runScenario(s, { threads: 1, controller });
+    const two = await runScenario(s, { workerOfCore: [0, 1, 0], controller });
+    expectConserved(one.record);
+    expect(comparable(two.record)).toBe(comparable(one.record));
+    expect(one.record.totals.delivered).toBeGreaterThan(1000);
+  });
+});
+
 describe('a cycle of back-pressure queues across cores', () => {
   const cycle = (whenFull2: string) => ({
     ...pipeline3,
