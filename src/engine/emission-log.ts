@@ -2,7 +2,7 @@
  * Outputs of a run that a preemptive CPU scheduler may interrupt: each entry
  * is a packet, where it goes, and the work offset (cycles of the run's own
  * work) at which it leaves. The core releases entries as the run's work gets
- * done (engine/core.ts). A FIFO of typed arrays that grows by doubling (rarely:
+ * done (engine/execution.ts, Segmented). A FIFO of typed arrays that grows by doubling (rarely:
  * a run holds at most a batch times the task's depth), never per packet.
  */
 

@@ -1,7 +1,6 @@
 /**
  * COLD: one NF instance for a planned module, with its NfEnv. Shared by the
- * virtual-time core (core.ts builds the same env inline today; it can switch
- * to this function) and the real-time core.
+ * virtual-time datapath (datapath.ts) and the real-time core (rt-core.ts).
  */
 import type { ModulePlan, Plan } from '../graph/plan.js';
 import { findNfKind } from '../nf/catalog.js';

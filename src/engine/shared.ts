@@ -15,12 +15,18 @@
  *                      something a parked worker w may need; worker w reads it
  *                      before its last re-check and waits on the value read.
  *     parked(w)        worker w stores 1 before its last re-check, 0 after
- *                      waking; producers load it after publishing (a Dekker
- *                      pair: with sequentially consistent atomics either the
- *                      producer sees 1 and rings, or w's re-check sees the
+ *                      waking or when it leaves for a control point;
+ *                      producers load it after publishing (a Dekker pair: with
+ *                      sequentially consistent atomics either the producer
+ *                      sees 1 and rings, or w's re-check sees the
  *                      publication).
- *     progress(w)      worker w adds its step count now and then; main reads it
- *                      for the progress bar and the stall watchdog.
+ *     progress(w)      worker w adds its step count now and then, and always
+ *                      before it parks; main reads it for the stall watch.
+ *     parks(w)         (next word of progress's line) worker w adds 1 each time
+ *                      it stores parked(w) = 1, after publishing its steps;
+ *                      main loads every parks word and then every progress
+ *                      word, so a park it counts comes with every step taken
+ *                      before it (stall-watch.ts says why that finds a stall).
  *   times (one 64-byte line per actor: Int32 version at int32[0], Float64
  *     bound at f64[1], Float64 clock at f64[2]), a seqlock written only by
  *     the actor itself:
@@ -41,7 +47,7 @@
     step, cleared by a BEFORE it takes anything from a ring. A producer that
     is a's only feeder and sees its own rings to a empty and then idle(a) = 1
     knows that a cannot send anything before the producer's own next output
-    (see core.ts).
+    (see input-sync.ts, fedCoreIdle).
   deqTimes (one Float64Array per back-pressure channel, indexed like the
  *     ring's slots): the consumer writes the virtual time it took the entry
  *     BEFORE advancing the ring's consumer index (Atomics.store in the ring),
@@ -135,6 +141,8 @@ export class SharedState {
   doorbellIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS; }
   parkedIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS + SLOT_INTS; }
   progressIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS + 2 * SLOT_INTS; }
+  /** Same line as progress: both are written by worker w only and read by main together. */
+  parksIndex(w: number): number { return WORKER_BASE + w * WORKER_WORDS + 2 * SLOT_INTS + 1; }
 
   /** HOT: actor a's bound (cycles). */
   loadBound(a: number): number {

@@ -16,7 +16,7 @@ import type { NativeOpenOptions, NativePortHandle, NativePortStats } from './nat
 
 export type IoBackendName = 'afxdp' | 'afpacket' | 'dpdk';
 
-/** Frames per native call; a burst of 32 (DESIGN.md, STYLE.md). */
+/** Frames per native call: a burst of 32, DPDK's usual burst and [ExecModels]' batch size. */
 export const IO_BURST = 32;
 
 export class IoPort {

@@ -2,7 +2,7 @@
  * sink: the end of a chain. Every packet it receives counts as delivered (with
  * its latency) and its buffer returns to the pool. The engine does the
  * delivery bookkeeping: a sink has no output gates and `process` is never
- * called for it (the engine core delivers what reaches it: src/engine/core.ts),
+ * called for it (the engine core delivers what reaches it: src/engine/datapath.ts),
  * exactly like a port's TX side.
  */
 import { asObject, rejectUnknownKeys, type Problems } from '../util/config-check.js';

@@ -1,7 +1,7 @@
 /**
  * CPU schedulers of one emulated core: one strategy object per policy, over
  * the core's schedulable *entities* (a task, or several tasks grouped as one
- * "process"). The engine (engine/core.ts) owns time, inputs and costs; a
+ * "process"). The engine (engine/core.ts, execution.ts) owns time, inputs and costs; a
  * strategy only answers "who runs next", "how long may it run" and "does this
  * wake-up interrupt the running entity", and keeps its own accounting
  * (pass values, virtual runtimes, slices) from the cycles the engine reports.

@@ -118,7 +118,7 @@ describe('costs are charged exactly once per event', () => {
   });
 });
 
-describe('cooperative batch-size rule (MODEL.md §4)', () => {
+describe('cooperative batch-size rule ([Quadrant])', () => {
   it('picks B = ceil(N C / (p sum S)) from the measured costs', async () => {
     // Two NFs of 100 cycles a packet, C = 2000, p = 0.1: B = ceil(2 * 2000 / (0.1 * 200)) = 200.
     const s = chainScenario('coop', {

@@ -22,7 +22,7 @@ import { DEFAULT_PRESET_NAME, findPreset, getPreset, listPresets, SHIPPED_PRESET
 import { ConfigError, Problems } from '../../src/util/config-check.js';
 
 describe('shipped presets', () => {
-  it('are the three machines of MODEL.md, default first', () => {
+  it('are the three machines of the seed papers ([ExecModels], [SCC], [Quadrant]), default first', () => {
     expect(listPresets().map((p) => p.name)).toEqual(['xeon-8168-2s', 'e5-2667v3', 'e5-2630v3']);
     expect(DEFAULT_PRESET_NAME).toBe('xeon-8168-2s');
     expect(getPreset().name).toBe('xeon-8168-2s');

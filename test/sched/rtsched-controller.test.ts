@@ -1,8 +1,9 @@
 /**
  * The [RTSched] controller (§8) and period loop (§3) in model behaviour:
  * hand-computed pieces, invariants over the whole §11 matrix, and the
- * headline facts the spec's text implies. Section numbers refer to
- * /work/shared/RTSCHED.md.
+ * headline facts the model's description implies. Section numbers are the
+ * model's (docs/rtsched-model.md lists them and where each comes from in
+ * the paper).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -214,7 +215,7 @@ describe('the §11 reference matrix', () => {
   });
 
   it('headline metrics of this implementation (regression record, not spec values)', () => {
-    // Recorded from this implementation on 2026-11-22; RTSCHED.md gives no reference numbers to compare
+    // Recorded from this implementation on 2026-11-22; the paper gives no reference numbers to compare
     // with. In model behaviour ns = 5 gives the same headline metrics as ns = 100 in every configuration
     // (code-compatible fork runs settle one period apart). A change here means the behaviour changed:
     // check it against the spec before updating.

@@ -1,6 +1,7 @@
 /**
  * The [RTSched] model (simulate step) against hand computations and the
- * facts stated in /work/shared/RTSCHED.md §10. Section numbers refer to it.
+ * facts of the paper's evaluation pipelines (§10). Section numbers are the
+ * model's: docs/rtsched-model.md lists them.
  */
 import { describe, expect, it } from 'vitest';
 import {
