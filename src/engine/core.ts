@@ -31,7 +31,6 @@
  * can finish theirs; the host (host.ts) waits for every actor.
  */
 import type { Plan } from '../graph/plan.js';
-import type { MemoryModel } from '../nf/nf.js';
 import type { Scenario } from '../scenario/types.js';
 import type { CpuScheduler, PolicyName } from '../sched/policy.js';
 import type { FrameWriter } from '../traffic/frame-writer.js';
@@ -143,10 +142,6 @@ export class CoreActor implements Actor, RunContext {
       : new WholeBatch(this, s.batchRuleOverhead > 0 ? new BatchRule(this.tasks, plan, this.stats, s.switchCycles, s.batchRuleOverhead) : null);
     this.wakeWorkers = workersToWake(coreId, plan, workerOfActor);
     this.publish();
-  }
-
-  get mem(): MemoryModel {
-    return this.dp.mem;
   }
 
   // ---------------------------------------------------------------- run loop
