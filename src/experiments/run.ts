@@ -3,7 +3,8 @@
  * thread it is given) and assembles the output: a versioned JSON document,
  * CSV rows, and the summary tables and plots.
  */
-import { parallelUnits, createWorkerPool, resolveThreads, runScenario, type WorkerPool } from '../engine/run.js';
+import { createWorkerPool, resolveThreads, runScenario, type WorkerPool } from '../engine/run.js';
+import { parallelUnits } from '../engine/placement.js';
 import { buildPlan } from '../graph/plan.js';
 import type { ResultRecord } from '../metrics/record.js';
 import { NF_KINDS } from '../nf/catalog.js';

@@ -4,7 +4,8 @@
  * starts more workers than it has busy cores.
  */
 import { describe, expect, it } from 'vitest';
-import { parallelUnits, placeCores, runScenario } from '../../src/engine/run.js';
+import { parallelUnits, placeCores } from '../../src/engine/placement.js';
+import { runScenario } from '../../src/engine/run.js';
 import { buildPlan, PlanError, shardNics, SHARDED_POOL_BUDGET } from '../../src/graph/plan.js';
 import { layoutChain, type ChainLayout } from '../../src/graph/exec-models.js';
 import { referenceChain, SRC_NET, DST_NET, EXEC_MODELS_MACHINE } from '../../src/experiments/chains.js';
