@@ -65,6 +65,12 @@ export class StallError extends Error {}
 
 /** What a worker reports when it stopped because another one failed. */
 export const ABORTED_MESSAGE = 'run aborted (another worker failed)';
+/**
+ * The first line of a stall's message, whoever found it: a host alone on its
+ * run (below), or the main thread's watch over several (stall-watch.ts). Each
+ * actor's describe() line follows.
+ */
+export const STALL_MESSAGE = 'engine stalled: no actor can advance';
 
 export function runHost(task: HostTask): HostResult {
   const { plan, scenario, workerIndex: w } = task;
@@ -107,6 +113,7 @@ export function runHost(task: HostTask): HostResult {
   const doorbell = shared.doorbellIndex(w);
   const parked = shared.parkedIndex(w);
   const progressIdx = shared.progressIndex(w);
+  const parksIdx = shared.parksIndex(w);
   let steps = 0;
 
   for (let epoch = 0; epoch < task.epochEnds.length; epoch++) {
@@ -148,7 +155,12 @@ export function runHost(task: HostTask): HostResult {
         task.port.postMessage({ type: 'epochDone', worker: w, epoch } satisfies HostMessage);
         announced = true;
       }
-      if (announced && Atomics.load(control, SNAPSHOT) > epoch) break;
+      if (announced && Atomics.load(control, SNAPSHOT) > epoch) {
+        // Off to the control point, not waiting for a doorbell: a parked
+        // flag left set would have producers ring this worker for nothing.
+        if (parkedNow) Atomics.store(control, parked, 0);
+        break;
+      }
       if (progressed) {
         idle = 0;
         if (parkedNow) { Atomics.store(control, parked, 0); parkedNow = false; }
@@ -159,7 +171,11 @@ export function runHost(task: HostTask): HostResult {
       if (!parkedNow) {
         // Announce the park, then take one more pass: a producer that published
         // before it saw the flag is caught by that pass; one that publishes
-        // after sees the flag and rings.
+        // after sees the flag and rings. Steps are published before the park
+        // is counted, so that the main thread's stall watch, counting the
+        // park, sees them too (stall-watch.ts).
+        if (steps > 0) { Atomics.add(control, progressIdx, steps); steps = 0; }
+        Atomics.add(control, parksIdx, 1);
         bell = Atomics.load(control, doorbell);
         Atomics.store(control, parked, 1);
         parkedNow = true;
@@ -168,7 +184,7 @@ export function runHost(task: HostTask): HostResult {
       if (shared.workers === 1 && !announced) {
         // Every actor lives here and none can move: nothing will ever ring.
         shared.abort();
-        throw new StallError(`engine stalled (no actor can advance):\n  ${actors.map((a) => a.describe()).join('\n  ')}`);
+        throw stallError(actors);
       }
       Atomics.wait(control, doorbell, bell, PARK_TIMEOUT_MS);
       Atomics.store(control, parked, 0);
@@ -230,9 +246,12 @@ function applyAction(act: ControlAction, cores: CoreActor[]): void {
   }
 }
 
+function stallError(actors: Actor[]): StallError {
+  return new StallError(`${STALL_MESSAGE}\n  ${actors.map((a) => a.describe()).join('\n  ')}`);
+}
+
+/** Why a host stops on the abort flag: 2 = the main thread's watch found the run stuck (say where each actor is), 1 = another worker failed. */
 function stallOrAbort(shared: SharedState, actors: Actor[]): Error {
-  if (Atomics.load(shared.control, ABORT) === 2) {
-    return new StallError(`engine stalled:\n  ${actors.map((a) => a.describe()).join('\n  ')}`);
-  }
+  if (Atomics.load(shared.control, ABORT) === 2) return stallError(actors);
   return new Error(ABORTED_MESSAGE);
 }

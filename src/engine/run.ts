@@ -3,7 +3,7 @@
  * worker runs each actor), start one piscina task per worker (each hosts its
  * actors for the whole run), release the control epochs one by one
  * (gathering telemetry, asking the controller, sending its actions) while a
- * watchdog looks for stalls, then turn the workers' counters
+ * watchdog looks for stalls (stall-watch.ts), then turn the workers' counters
  * into a result record (record-builder.ts).
  */
 import { MessageChannel } from 'node:worker_threads';
@@ -15,10 +15,11 @@ import { buildPlan, shardNics, type Plan } from '../graph/plan.js';
 import type { ResultRecord } from '../metrics/record.js';
 import type { Scenario } from '../scenario/types.js';
 import { readPcapFile } from '../traffic/pcap.js';
-import { ABORTED_MESSAGE, type HostMessage, type HostResult, type HostTask } from './host.js';
+import { ABORTED_MESSAGE, STALL_MESSAGE, type HostMessage, type HostResult, type HostTask } from './host.js';
 import { parallelUnits, placeCores } from './placement.js';
 import { buildRecord } from './record-builder.js';
 import { EPOCH, SNAPSHOT, SharedState } from './shared.js';
+import { NO_PROGRESS_SECONDS, readWorkers, StallWatch } from './stall-watch.js';
 import { writeTaps } from './tap.js';
 import type { ControlAction, Controller, CoreTelemetry } from './telemetry.js';
 
@@ -28,7 +29,11 @@ export interface RunOptions {
   controller?: Controller;
   /** Called with the fraction of virtual time done (0..1). */
   onProgress?: (fraction: number) => void;
-  /** Seconds without any progress before the run is declared stalled. */
+  /**
+   * Seconds a worker may stay busy without progress (an NF that never
+   * returns) before the run fails; default 30. A stall (every worker parked,
+   * none able to advance) is found within about a second whatever this is.
+   */
   stallSeconds?: number;
   /**
    * Warm workers to run on (see createWorkerPool), e.g. across the points of
@@ -108,6 +113,11 @@ export interface RunLayout {
 
 /** Main-thread ticks of the watchdog (stall watch and progress reports). */
 const WATCH_INTERVAL_MS = 250;
+/**
+ * How long the run waits, once the watchdog stopped it, for every worker to
+ * return: a worker stuck in an NF never does, and is terminated with the pool.
+ */
+const GIVE_UP_MS = 2000;
 
 export async function runScenario(s: Scenario, opts: RunOptions = {}): Promise<RunOutput> {
   const wallStart = process.hrtime.bigint();
@@ -191,11 +201,17 @@ export async function runLayout(s: Scenario, layout: RunLayout, opts: RunOptions
 class RunSession {
   failure: Error | null = null;
   private readonly channels: MessageChannel[];
-  /** Per control point: the workers that announced they reached it (all of them: release it). */
+  /** Per control point: the workers that announced they reached it. */
   private readonly announced = new Map<number, number>();
   /** Per control point: each worker's telemetry of its cores, as they arrive. */
   private readonly telemetry = new Map<number, CoreTelemetry[][]>();
+  /** The control point the main thread waits for. */
+  private epoch = 0;
+  /** When the watchdog stopped the run (ms), or null; the workers then say where their actors were. */
+  private watchdogFiredAtMs: number | null = null;
+  private readonly actorLines: string[] = [];
   private waiter: (() => void) | null = null;
+  private giveUp: (() => void) | null = null;
 
   constructor(private readonly s: Scenario, private readonly layout: RunLayout, private readonly shared: SharedState) {
     this.channels = Array.from({ length: layout.threads }, () => new MessageChannel());
@@ -228,39 +244,44 @@ class RunSession {
         epochEnds: layout.epochEnds, flowCount: layout.flowCount, flowBases: layout.flowBases, port: ch.port2 as never,
       };
       const p = pool.run(task, { transferList: [ch.port2 as never] }) as Promise<HostResult>;
-      p.catch((e: unknown) => this.fail(e));
+      p.catch((e: unknown) => this.fail(e, w));
       return p;
     });
   }
 
   /** Record a failure (the first one wins) and stop every worker. */
-  fail(e: unknown): void {
+  fail(e: unknown, worker = -1): void {
     const err = e instanceof Error ? e : new Error(String(e));
-    // A worker that stopped because another one failed reports ABORTED_MESSAGE;
-    // keep the original failure, whichever reaches us first.
-    if (this.failure === null || (this.failure.message === ABORTED_MESSAGE && err.message !== ABORTED_MESSAGE)) this.failure = err;
-    else if (this.failure instanceof RunError && this.failure.message.startsWith('engine stalled') && err.message.startsWith('engine stalled')) {
-      // The watchdog fired: add what each worker's actors were waiting for.
-      this.failure.message += `\n${err.message.replace(/^engine stalled:?\s*/, '')}`;
+    const stall = err.message.startsWith(STALL_MESSAGE);
+    if (this.watchdogFiredAtMs !== null && stall && worker >= 0) {
+      // Stopped by the watchdog, the worker says where its actors were.
+      this.actorLines[worker] = err.message.slice(STALL_MESSAGE.length);
+    } else if (this.failure === null || (this.failure.message === ABORTED_MESSAGE && err.message !== ABORTED_MESSAGE)) {
+      // A worker that stopped because another one failed reports
+      // ABORTED_MESSAGE: keep the original failure, whichever reaches us
+      // first. A stall a lone worker found is a RunError, as the watchdog's.
+      this.failure = stall ? new RunError(err.message) : err;
     }
     this.shared.abort();
     this.waiter?.();
   }
 
-  /** Every WATCH_INTERVAL_MS: report progress, and stop the run when no worker made progress for opts.stallSeconds. */
+  /** Every WATCH_INTERVAL_MS: report progress, and stop the run if the stall watch finds it stuck. */
   watch(opts: RunOptions): ReturnType<typeof setInterval> {
-    let lastProgress = -1;
-    let lastChange = Date.now();
-    const stallMs = (opts.stallSeconds ?? 30) * 1000;
+    const noProgressSeconds = opts.stallSeconds ?? NO_PROGRESS_SECONDS;
+    const watch = new StallWatch(noProgressSeconds * 1000);
     return setInterval(() => {
-      let sum = 0;
-      for (let w = 0; w < this.layout.threads; w++) sum += Atomics.load(this.shared.control, this.shared.progressIndex(w));
-      if (sum !== lastProgress) { lastProgress = sum; lastChange = Date.now(); }
-      else if (Date.now() - lastChange > stallMs && this.failure === null) {
-        this.failure = new RunError(`engine stalled: no progress for ${opts.stallSeconds ?? 30} s`);
+      const now = Date.now();
+      const workers = readWorkers(this.shared);
+      const waitingForMain = (this.announced.get(this.epoch) ?? 0) === this.layout.threads;
+      const verdict = watch.sample({ atMs: now, parks: workers.parks, progress: workers.progress, waitingForMain });
+      if (verdict !== 'running' && this.failure === null) {
+        this.failure = new RunError(verdict === 'stalled' ? STALL_MESSAGE : `a worker made no progress for ${noProgressSeconds} s (an NF that never returns?)`);
+        this.watchdogFiredAtMs = now;
         this.shared.abort(2);
         this.waiter?.();
       }
+      if (this.watchdogFiredAtMs !== null && now - this.watchdogFiredAtMs > GIVE_UP_MS) this.giveUp?.();
       if (opts.onProgress) {
         let minClock = Infinity;
         for (let c = 0; c < this.layout.plan.cores; c++) minClock = Math.min(minClock, this.shared.loadClock(c));
@@ -277,6 +298,7 @@ class RunSession {
   async releaseEpochs(opts: RunOptions): Promise<void> {
     const { epochEnds } = this.layout;
     for (let e = 0; e < epochEnds.length; e++) {
+      this.epoch = e;
       while ((this.telemetry.get(e)?.length ?? 0) < this.layout.threads && this.failure === null) {
         await new Promise<void>((resolve) => { this.waiter = resolve; });
         this.waiter = null;
@@ -302,12 +324,22 @@ class RunSession {
     }
   }
 
-  /** Every worker's result, once all returned; throws the run's failure if it has one. */
+  /**
+   * Every worker's result, once all returned; throws the run's failure if it
+   * has one. After the watchdog fired it waits GIVE_UP_MS at most: a worker
+   * stuck in an NF never returns.
+   */
   async settle(tasks: Promise<HostResult>[]): Promise<HostResult[]> {
-    const settled = await Promise.allSettled(tasks);
+    const settled = await new Promise<PromiseSettledResult<HostResult>[] | null>((resolve) => {
+      this.giveUp = () => resolve(null);
+      void Promise.allSettled(tasks).then(resolve);
+    });
     // Every rejection already reached fail (each task's catch runs before allSettled resolves).
-    if (this.failure !== null) throw this.failure;
-    return settled.map((r) => (r as PromiseFulfilledResult<HostResult>).value);
+    if (this.failure !== null) {
+      if (this.watchdogFiredAtMs !== null) this.failure.message += this.actorLines.filter((l) => l !== undefined).join('');
+      throw this.failure;
+    }
+    return settled!.map((r) => (r as PromiseFulfilledResult<HostResult>).value);
   }
 
   /** What each task's queue still held at the last control point (its telemetry). */
