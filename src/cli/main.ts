@@ -59,21 +59,22 @@ function parseThreads(v: string): number | 'auto' {
 }
 
 /**
- * A scenario file, or standard input for "-". `outputs: 'check'` also checks
- * that the files the run writes (taps) can be written, for commands that run
- * it in virtual time (or say whether it would run).
+ * A scenario file, or standard input for "-". For a run in virtual time (or
+ * `validate`, which says whether one would run) the files it writes (taps)
+ * must be writable and its generators may offer at most MAX_OFFERED_FRAMES;
+ * a real-time run writes no taps and generates no traffic, so neither holds.
  */
 function loadScenario(
   io: CliIo,
   file: string,
   o: { seed?: number; threads?: number | 'auto'; duration?: string },
-  outputs: 'check' | 'ignore',
+  time: 'virtual' | 'real',
 ): Scenario {
   const overrides: { seed?: number; threads?: number | 'auto'; duration?: string } = {};
   if (o.seed !== undefined) overrides.seed = o.seed;
   if (o.threads !== undefined) overrides.threads = o.threads;
   if (o.duration !== undefined) overrides.duration = o.duration;
-  const opts = { kinds: NF_KINDS, overrides, outputs };
+  const opts = { kinds: NF_KINDS, overrides, outputs: time === 'virtual' ? 'check' as const : 'ignore' as const, checkOfferedFrames: time === 'virtual' };
   if (file !== STDOUT) return loadScenarioFile(file, opts);
   const what = 'scenario (standard input)';
   let text: string;
@@ -118,7 +119,7 @@ export function createProgram(io: CliIo): Command {
     .option('-q, --quiet', 'no progress indicator')
     .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n')
     .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean }) => {
-      const s = loadScenario(io, file, o, 'check');
+      const s = loadScenario(io, file, o, 'virtual');
       // Before the run, so a wrong folder costs a second, not the whole run.
       const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }], o.json ? '--json' : null);
       if (!o.quiet) noteWork(io, s);
@@ -153,7 +154,7 @@ export function createProgram(io: CliIo): Command {
     .description('check a scenario file and its graph without running it')
     .argument('<file>', 'scenario file, or - for standard input')
     .action((file: string) => {
-      const s = loadScenario(io, file, {}, 'check');
+      const s = loadScenario(io, file, {}, 'virtual');
       // Read the pcap traffic files too: a malformed one is bad input, as for `run`.
       for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
       const plan = buildPlan(s);
@@ -162,8 +163,7 @@ export function createProgram(io: CliIo): Command {
     });
 
   addScenarioCommand(program, io, parseSeed, parseThreads);
-  // Real-time runs write no taps: their folders are not checked.
-  addHwCommand(program, io, (file, o) => loadScenario(io, file, o, 'ignore'));
+  addHwCommand(program, io, (file, o) => loadScenario(io, file, o, 'real'));
 
   const nf = program.command('nf').description('network functions');
   nf.command('list')

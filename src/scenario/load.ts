@@ -11,7 +11,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { type Document, LineCounter, isAlias, isCollection, isScalar, parseDocument, visit } from 'yaml';
 import { ConfigError, MAX_KEPT_PROBLEMS, type Problem, Problems } from '../util/config-check.js';
 import { lineColumn, locateJsonError } from './json-error.js';
-import { MAX_NESTING_DEPTH, MAX_SCENARIO_BYTES, MAX_YAML_ALIAS_EXPANSIONS } from './limits.js';
+import { MAX_NESTING_DEPTH, MAX_SCENARIO_BYTES, MAX_YAML_ALIAS_EXPANSIONS, MAX_YAML_BYTES } from './limits.js';
 import { checkOutputFile } from './output-file.js';
 import type { Scenario, ValidateOptions } from './types.js';
 import { checkScenario } from './validate.js';
@@ -100,11 +100,27 @@ function sizeProblem(path: string, bytes: number): Problem {
   };
 }
 
-function checkTextSize(text: string, what: string): void {
-  // Cheap first: a UTF-8 byte is at most one UTF-16 code unit, and a code unit at most 3 bytes.
-  if (text.length * 3 <= MAX_SCENARIO_BYTES) return;
+/** UTF-8 size of `text`, or 0 when it is surely at most `limit` (cheap: a UTF-16 code unit is at most 3 bytes). */
+function bytesOver(text: string, limit: number): number {
+  if (text.length * 3 <= limit) return 0;
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_SCENARIO_BYTES) throw new ConfigError(what, [sizeProblem('(text)', bytes)]);
+  return bytes > limit ? bytes : 0;
+}
+
+function checkTextSize(text: string, what: string): void {
+  const bytes = bytesOver(text, MAX_SCENARIO_BYTES);
+  if (bytes > 0) throw new ConfigError(what, [sizeProblem('(text)', bytes)]);
+}
+
+/** Before the YAML parser: text it would take over a second to read is refused (JSON may be larger). */
+function checkYamlSize(text: string, what: string): void {
+  const bytes = bytesOver(text, MAX_YAML_BYTES);
+  if (bytes === 0) return;
+  throw new ConfigError(what, [{
+    path: '(text)',
+    value: `${(bytes / 1024).toFixed(0)} KiB of YAML`,
+    expected: `YAML of at most ${MAX_YAML_BYTES / 1024} KiB (${MAX_YAML_BYTES} bytes; this one has ${bytes}), or JSON of at most ${MAX_SCENARIO_BYTES / (1024 * 1024)} MiB: the YAML parser needs about a second per 800 KiB`,
+  }]);
 }
 
 function readScenarioText(path: string, abs: string, what: string): string {
@@ -153,13 +169,20 @@ function parseText(text: string, format: ScenarioFormat, what: string): Parsed {
       return { value, locate: () => (located ??= locator(text)) };
     }
   }
+  checkYamlSize(text, what);
   const lineCounter = new LineCounter();
   let doc: Document;
+  // Every syntax error is an Error, whose stack the parser never uses: without capturing it, a
+  // broken file of 160 000 errors parses in half the time. Synchronous, and restored at once.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
   } catch (e) {
     // The parser reports what it finds in doc.errors; this is for what it did not expect to meet.
     throw new ConfigError(what, [{ path: '(text)', value: undefined, expected: `text the YAML parser can read (it failed: ${messageOf(e)})` }]);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   if (doc.errors.length > 0) {
     // A broken file can hold tens of thousands of errors: list the first ones (positions from the
@@ -285,8 +308,9 @@ function deepNodeOffset(doc: Document): number | undefined {
   return found;
 }
 
-/** A YAML parse of (valid) JSON text, used only to find the line of a problem path. */
+/** A YAML parse of (valid) JSON text, used only to find the line of a problem path; none for JSON too big to parse as YAML quickly. */
 function locator(text: string): { doc: Document; lineCounter: LineCounter } | null {
+  if (bytesOver(text, MAX_YAML_BYTES) > 0) return null;
   try {
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });

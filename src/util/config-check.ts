@@ -47,7 +47,7 @@ export class ConfigError extends Error {
 
 /**
  * Problems kept (and listed) per error. A file can hold hundreds of thousands
- * of mistakes (a mapping of 100 000 unknown fields fits in the 1 MiB a scenario file may have): past this
+ * of mistakes (a mapping of 400 000 unknown fields fits in the 4 MiB a scenario file may have): past this
  * many they are only counted, so memory and the message stay small.
  */
 export const MAX_KEPT_PROBLEMS = 200;

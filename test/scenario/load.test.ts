@@ -285,14 +285,33 @@ describe('every parse problem is a ConfigError with a position (issue 12, defect
     warn.mockRestore();
   });
 
-  it('a file over 1 MiB is refused before it is read', () => {
+  it('a file over 4 MiB is refused before it is read', () => {
     const big = write('big.yaml', `name: big\ndescription: "${'x'.repeat(4 * 1024 * 1024)}"\n`);
     const t0 = Date.now();
     const e = loadError(big);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(e.problems).toEqual([
-      { path: big, value: '4.0 MiB', expected: `a scenario of at most 1 MiB (1048576 bytes; this one has ${4 * 1024 * 1024 + 26})` },
+      { path: big, value: '4.0 MiB', expected: `a scenario of at most 4 MiB (4194304 bytes; this one has ${4 * 1024 * 1024 + 26})` },
     ]);
+  });
+
+  it('YAML over 512 KiB is refused before the YAML parser runs; the same scenario as JSON loads', () => {
+    const padding = `# ${'x'.repeat(600 * 1024)}\n`;
+    const t0 = Date.now();
+    const e = loadError(write('big-yaml.yaml', padding + YAML_TEXT));
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(e.problems).toEqual([{
+      path: '(text)',
+      value: '601 KiB of YAML',
+      expected: `YAML of at most 512 KiB (524288 bytes; this one has ${Buffer.byteLength(padding + YAML_TEXT)}), or JSON of at most 4 MiB: the YAML parser needs about a second per 800 KiB`,
+    }]);
+    const json = JSON.parse(JSON_TEXT) as Record<string, unknown>;
+    json['description'] = 'x'.repeat(600 * 1024);
+    expect(load(write('big.json', JSON.stringify(json))).name).toBe('pipe');
+    // A problem in big JSON is still found, without a line (finding lines parses the text as YAML).
+    json['seed'] = -1;
+    const je = loadError(write('big-bad.json', JSON.stringify(json)));
+    expect(je.problems.map((p) => [p.path, p.line])).toEqual([['seed', undefined]]);
   });
 });
 
