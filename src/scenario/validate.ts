@@ -157,7 +157,11 @@ function checkCounts(p: Problems, top: Record<string, unknown>): boolean {
 
 /**
  * Validates a parsed scenario (e.g. from JSON.parse). Relative paths resolve
- * against `opts.baseDir` (the cwd when null); files are not looked at.
+ * against `opts.baseDir` (the cwd when null). One file is read:
+ * `machine.presetFile`, a machine preset, which is part of the scenario's
+ * meaning; the others it names (pcap traces, rule files, tap outputs) are
+ * only resolved here and opened by their users (the run checks them before
+ * it starts).
  * Throws a ConfigError("scenario <name>", problems) listing every problem.
  */
 export function validateScenario(raw: unknown, opts: ValidateOptions): Scenario {
