@@ -106,13 +106,19 @@ export function writeTaps(plan: Plan, perWorker: TapRecords[][], hz: number): { 
       const a = parts[x[0]]!; const b = parts[y[0]]!;
       return (a.tsCycles[x[1]]! - b.tsCycles[y[1]]!) || (a.core[x[1]]! - b.core[y[1]]!) || (a.order[x[1]]! - b.order[y[1]]!);
     });
-    const w = PcapWriter.open(tp.file);
-    for (const [pi, i] of idx) {
-      const r = parts[pi]!;
-      const len = r.capLen[i]!;
-      w.write(Math.round((r.tsCycles[i]! * 1e9) / hz), r.data, r.dataOffset[i]!, len, len);
+    try {
+      const w = PcapWriter.open(tp.file);
+      for (const [pi, i] of idx) {
+        const r = parts[pi]!;
+        const len = r.capLen[i]!;
+        w.write(Math.round((r.tsCycles[i]! * 1e9) / hz), r.data, r.dataOffset[i]!, len, len);
+      }
+      w.close();
+    } catch (e) {
+      // The folder was checked before the run; this is a disk that filled or
+      // a folder removed while it ran. Say which tap.
+      throw new Error(`taps[${tp.id}] (${tp.file}): writing its pcap failed: ${(e as Error).message}`);
     }
-    w.close();
     return { file: tp.file, records: idx.length, truncated: parts.reduce((s, r) => s + r.truncated, 0) };
   });
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/engine/run.js';
+import { writeTaps } from '../../src/engine/tap.js';
 import { NF_KINDS } from '../../src/nf/catalog.js';
 import { internetChecksum, l4ChecksumIpv4 } from '../../src/packet/checksum.js';
 import {
@@ -349,5 +350,14 @@ describe('RSS of IPv6 frames', () => {
       // Each frame is one of this queue's flows (the source MAC's low byte names the flow, after the swap at bytes 0..5).
       for (let i = 0; i < tap.count; i++) expect(expectedQueue[recordBytes(tap, i)[5]!]).toBe(q);
     }
+  });
+});
+
+describe('writing a tap that fails', () => {
+  it('names the tap and its file', () => {
+    // The CLI checks tap folders before the run; a folder removed while it runs fails here.
+    const file = join(dir, 'removed-folder', 'out.pcap');
+    const plan = { taps: [{ id: 0, file, site: { type: 'tx', port: 0 } }] } as unknown as Parameters<typeof writeTaps>[0];
+    expect(() => writeTaps(plan, [], 1e9)).toThrow(`taps[0] (${file}): writing its pcap failed`);
   });
 });
