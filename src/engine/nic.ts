@@ -168,7 +168,11 @@ class PcapSource implements TrafficSource {
       const t0 = n > 0 ? this.file.tsNs[0]! : 0;
       for (let k = 0; k < n; k++) this.times[k] = ((this.file.tsNs[k]! - t0) * hz) / 1e9;
       const last = n > 0 ? this.times[n - 1]! : 0;
-      const meanGap = n > 1 ? last / (n - 1) : 1;
+      // A trace whose timestamps are all equal has no gap to repeat: its
+      // rounds would all fall at time 0 (a large `loop` then offers
+      // millions of frames at one instant). Its rounds are spaced by the
+      // time the wire takes to carry one round instead.
+      const meanGap = n > 1 && last > 0 ? last / (n - 1) : n > 1 ? this.wireCycles(hz) : 1;
       this.roundCycles = last + meanGap;
     } else {
       let meanWire = 0;
@@ -182,6 +186,13 @@ class PcapSource implements TrafficSource {
     this.loops = spec.loop;
   }
   private readonly loops: number;
+
+  /** Cycles the port's wire needs to carry every frame of the trace once. */
+  private wireCycles(hz: number): number {
+    let bits = 0;
+    for (let k = 0; k < this.file.count; k++) bits += (this.file.origLen[k]! + FCS_BYTES + WIRE_OVERHEAD_BYTES) * 8;
+    return (bits * hz) / this.port.lineRateBps;
+  }
 
   nextArrival(): number {
     if (this.i >= this.file.count || this.round >= this.loops) return Infinity;
