@@ -17,6 +17,9 @@ import { MAX_FRAME_SIZE_ENTRIES, MAX_OVERSUBSCRIPTION } from './limits.js';
 import { formatBps, formatPps, readDurationCycles, readPath, readRate } from './readers.js';
 import type { FrameSizeWeight, GeneratorSpec, PcapSpec, TrafficSpec } from './types.js';
 import { IMIX_SIMPLE } from '../traffic/size-mix.js';
+import { readFileSync } from 'node:fs';
+import { MAX_PROFILE_POINTS, type RateProfileSpec, RateProfile, parseTraceCsv, profilePointCount } from '../traffic/rate-profile.js';
+import { parseDuration, parseDurationSeconds, secondsToCycles } from '../util/units.js';
 import { parseIpv4Prefix } from '../packet/addr-text.js';
 
 /** Smallest Ethernet frame, FCS included. */
@@ -37,7 +40,8 @@ export const IMIX: readonly FrameSizeWeight[] = Object.freeze(
   Array.from(IMIX_SIMPLE.frameBytes, (bytes, i) => Object.freeze({ bytes, weight: IMIX_SIMPLE.weights[i]! })),
 );
 
-const GENERATOR_KEYS = ['flows', 'proto', 'frameSize', 'frameSizes', 'rate', 'arrivals', 'start', 'srcNet', 'dstNet', 'dstHosts'] as const;
+const GENERATOR_KEYS = ['flows', 'proto', 'frameSize', 'frameSizes', 'rate', 'arrivals', 'start', 'srcNet', 'dstNet', 'dstHosts', 'profile'] as const;
+const PROFILE_SHAPES = ['step', 'ramp', 'sine', 'onoff', 'flash', 'trace'] as const;
 const PCAP_KEYS = ['pcap', 'timing', 'loop'] as const;
 const FRAME_BYTES_OPTS = { min: MIN_FRAME_BYTES, max: MAX_FRAME_BYTES };
 
@@ -67,7 +71,15 @@ function checkGenerator(p: Problems, obj: Record<string, unknown>, path: string,
   const proto = readString(p, obj, 'proto', path, { oneOf: ['udp', 'tcp'], default: 'udp' }) as 'udp' | 'tcp';
   const sizes = readFrameSizes(p, obj, path);
   const rate = readRate(p, obj['rate'], joinPath(path, 'rate'));
-  if (rate.kind !== 'line') checkRateBound(p, rate, obj['rate'], joinPath(path, 'rate'), ctx.lineRateBps);
+  const profile = obj['profile'] === undefined ? null : checkProfile(p, obj['profile'], joinPath(path, 'profile'), ctx);
+  const peak = profile === null ? 1 : profilePeak(profile, ctx.durationCycles);
+  if (rate.kind !== 'line' || peak > 1) {
+    // The peak of a profile is what the generator offers at its busiest: it counts against the same bound.
+    const peakRate = rate.kind === 'pps' ? { kind: 'pps' as const, pps: rate.pps * peak }
+      : { kind: 'bps' as const, bps: (rate.kind === 'bps' ? rate.bps : (ctx.lineRateBps ?? 0)) * peak };
+    const note = peak === 1 ? '' : ` at the profile's peak (${peak} times the rate)`;
+    checkRateBound(p, peakRate, obj['rate'], joinPath(path, 'rate'), ctx.lineRateBps, note);
+  }
   const arrivals = readString(p, obj, 'arrivals', path, {
     oneOf: ['constant', 'poisson'],
     default: 'constant',
@@ -85,7 +97,148 @@ function checkGenerator(p: Problems, obj: Record<string, unknown>, path: string,
     const usable = hosts > 2 ? hosts - 2 : hosts;
     dstHosts = readInt(p, obj, 'dstHosts', path, { min: 1, max: usable });
   }
-  return { kind: 'generator', flows, proto, sizes, rate, arrivals, startCycles, srcNet, dstNet, dstHosts };
+  const spec: GeneratorSpec = { kind: 'generator', flows, proto, sizes, rate, arrivals, startCycles, srcNet, dstNet, dstHosts };
+  // Only when given: a scenario without a profile resolves (and records) exactly as before.
+  if (profile !== null) spec.profile = profile;
+  return spec;
+}
+
+/** COLD: the largest factor of a valid profile over the run. */
+function profilePeak(spec: RateProfileSpec, durationCycles: number): number {
+  if (profilePointCount(spec, durationCycles) > MAX_PROFILE_POINTS) return 1; // already refused
+  return RateProfile.fromSpec(spec, durationCycles).peakFactor;
+}
+
+/**
+ * `traffic.profile`: the offered rate over time as a multiple of `rate`, one
+ * of PROFILE_SHAPES (docs/scenario-format.md). Times are from the start of
+ * the run. A trace CSV is read here, because its peak and its integral bound
+ * the run (limits.ts, work.ts) before anything starts.
+ */
+function checkProfile(p: Problems, raw: unknown, path: string, ctx: TrafficContext): RateProfileSpec | null {
+  const obj = asObject(p, raw, path);
+  if (obj === undefined) return null;
+  const keys = Object.keys(obj);
+  if (keys.length !== 1 || !(PROFILE_SHAPES as readonly string[]).includes(keys[0]!)) {
+    rejectUnknownKeys(p, obj, PROFILE_SHAPES, path);
+    if (keys.length !== 1) p.add(path, raw, `exactly one of ${PROFILE_SHAPES.join(', ')}`);
+    return null;
+  }
+  const shape = keys[0] as (typeof PROFILE_SHAPES)[number];
+  const where = joinPath(path, shape);
+  const before = p.count;
+  const spec = readShape(p, shape, obj[shape], where, ctx);
+  if (spec === null || p.count !== before) return null;
+  if (profilePointCount(spec, ctx.durationCycles) > MAX_PROFILE_POINTS) {
+    p.add(where, obj[shape], `a profile of at most ${MAX_PROFILE_POINTS} points over the run (a period or on/off cycle at least ${MAX_PROFILE_POINTS}th of the duration ${ctx.durationText}, divided by the points per cycle)`);
+    return null;
+  }
+  return spec;
+}
+
+const FACTOR = { min: 0 };
+
+function readShape(p: Problems, shape: (typeof PROFILE_SHAPES)[number], v: unknown, where: string, ctx: TrafficContext): RateProfileSpec | null {
+  const inRun = (o: Record<string, unknown>, key: string, path: string, opts: { default?: number; positive?: boolean } = {}): number => {
+    const c = readDurationCycles(p, o[key], joinPath(path, key), ctx.hz, opts);
+    if (o[key] !== undefined && c > ctx.durationCycles) p.add(joinPath(path, key), o[key], `a time within the run (duration is ${ctx.durationText})`);
+    return c;
+  };
+  if (shape === 'trace') return readTrace(p, v, where, ctx);
+  if (shape === 'step') {
+    if (!Array.isArray(v) || v.length === 0) {
+      p.add(where, v, 'a list of { at: time, factor: >= 0 } sorted by time (at least one)');
+      return null;
+    }
+    if (v.length > MAX_PROFILE_POINTS / 2) {
+      p.add(where, v, `at most ${MAX_PROFILE_POINTS / 2} steps`);
+      return null;
+    }
+    const steps: { atCycles: number; factor: number }[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const ip = indexPath(where, i);
+      const e = asObject(p, v[i], ip);
+      if (e === undefined) continue;
+      rejectUnknownKeys(p, e, ['at', 'factor'], ip);
+      const atCycles = inRun(e, 'at', ip);
+      const factor = readNumber(p, e, 'factor', ip, FACTOR);
+      const prev = steps[steps.length - 1];
+      if (prev !== undefined && e['at'] !== undefined && atCycles <= prev.atCycles) p.add(joinPath(ip, 'at'), e['at'], 'a time after the previous step\'s (steps sorted by time)');
+      steps.push({ atCycles, factor });
+    }
+    return { shape, steps };
+  }
+  const o = asObject(p, v, where);
+  if (o === undefined) return null;
+  switch (shape) {
+    case 'ramp': {
+      rejectUnknownKeys(p, o, ['from', 'to', 'start', 'end'], where);
+      const from = readNumber(p, o, 'from', where, FACTOR);
+      const to = readNumber(p, o, 'to', where, FACTOR);
+      const startCycles = inRun(o, 'start', where, { default: 0 });
+      const endCycles = inRun(o, 'end', where);
+      if (o['end'] !== undefined && endCycles <= startCycles) p.add(joinPath(where, 'end'), o['end'], 'a time after start');
+      return { shape, from, to, startCycles, endCycles };
+    }
+    case 'sine': {
+      rejectUnknownKeys(p, o, ['mean', 'amplitude', 'period', 'phase'], where);
+      const mean = readNumber(p, o, 'mean', where, { min: 0, default: 1 });
+      const amplitude = readNumber(p, o, 'amplitude', where, FACTOR);
+      const periodCycles = readDurationCycles(p, o['period'], joinPath(where, 'period'), ctx.hz, { positive: true });
+      const phase = readNumber(p, o, 'phase', where, { default: 0 });
+      if (amplitude > mean) p.add(joinPath(where, 'amplitude'), o['amplitude'], `an amplitude of at most the mean (${mean}): the factor must stay >= 0`);
+      return { shape, mean, amplitude, periodCycles, phase };
+    }
+    case 'onoff': {
+      rejectUnknownKeys(p, o, ['on', 'off', 'factor'], where);
+      const onCycles = readDurationCycles(p, o['on'], joinPath(where, 'on'), ctx.hz, { positive: true });
+      const offCycles = readDurationCycles(p, o['off'], joinPath(where, 'off'), ctx.hz, { positive: true });
+      const factor = readNumber(p, o, 'factor', where, { min: 0, default: 1 });
+      return { shape, onCycles, offCycles, factor };
+    }
+    default: {
+      rejectUnknownKeys(p, o, ['at', 'peak', 'rise', 'decay'], where);
+      const atCycles = inRun(o, 'at', where);
+      const peak = readNumber(p, o, 'peak', where, FACTOR);
+      const riseCycles = readDurationCycles(p, o['rise'], joinPath(where, 'rise'), ctx.hz);
+      const decayCycles = readDurationCycles(p, o['decay'], joinPath(where, 'decay'), ctx.hz);
+      return { shape: 'flash', atCycles, peak, riseCycles, decayCycles };
+    }
+  }
+}
+
+/** A trace time: a duration with units (1.5ms, 2000cycles) or a bare number of seconds. */
+function traceTimeCycles(field: string, hz: number): number | null {
+  if (/^[0-9.eE+-]+$/.test(field)) {
+    const seconds = parseDurationSeconds(Number(field));
+    return seconds === null || field === '' ? null : secondsToCycles(seconds, hz);
+  }
+  const d = parseDuration(field, hz);
+  return d === null ? null : d.cycles;
+}
+
+function readTrace(p: Problems, v: unknown, where: string, ctx: TrafficContext): RateProfileSpec | null {
+  const file = readPath(p, v, where, ctx.baseDir, 'the path of a CSV file of time,factor lines (relative to the scenario file)');
+  if (file === '') return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    p.add(where, v, `a readable CSV file (${code === 'ENOENT' ? 'file not found' : (code ?? String(e))}: ${file})`);
+    return null;
+  }
+  const r = parseTraceCsv(text, (f) => traceTimeCycles(f, ctx.hz));
+  if ('problem' in r) {
+    const pr = r.problem;
+    p.add(where, v, `a CSV of time,factor lines: ${file} line ${pr.line} (${JSON.stringify(pr.text)}): expected ${pr.expected}`);
+    return null;
+  }
+  if (r.points.length > MAX_PROFILE_POINTS - 1) {
+    p.add(where, v, `a trace of at most ${MAX_PROFILE_POINTS - 1} lines (${file} has ${r.points.length})`);
+    return null;
+  }
+  return { shape: 'trace', file, points: r.points };
 }
 
 /**
@@ -100,6 +253,7 @@ function checkRateBound(
   raw: unknown,
   where: string,
   lineRateBps: number | null,
+  note = '',
 ): void {
   if (lineRateBps === null) return;
   const maxPps = MAX_OVERSUBSCRIPTION * lineRatePps(lineRateBps, MIN_FRAME_BYTES);
@@ -108,7 +262,7 @@ function checkRateBound(
   p.add(
     where,
     raw,
-    `a rate of at most ${formatPps(maxPps)} or ${formatBps(maxBps)}: ${MAX_OVERSUBSCRIPTION} times what the port's ${formatBps(lineRateBps)} line carries of ${MIN_FRAME_BYTES}-byte frames (the sender drops whatever the line cannot carry)`,
+    `a rate of at most ${formatPps(maxPps)} or ${formatBps(maxBps)}${note}: ${MAX_OVERSUBSCRIPTION} times what the port's ${formatBps(lineRateBps)} line carries of ${MIN_FRAME_BYTES}-byte frames (the sender drops whatever the line cannot carry)`,
   );
 }
 

@@ -9,6 +9,7 @@ import type { Problems } from '../util/config-check.js';
 import type { MachinePreset } from '../hw/preset.js';
 import type { PolicyName } from '../sched/policy.js';
 import type { PortIoSpec } from './io-spec.js';
+import type { RateProfileSpec } from '../traffic/rate-profile.js';
 
 export interface Scenario {
   version: 1;
@@ -36,9 +37,17 @@ export interface Scenario {
   taps: TapSpec[];
   /** `io:`: real interfaces per port for real-time runs (absent when the file has none). */
   io?: PortIoSpec[];
+  /** `events:` (events.ts), sorted by time; absent when the file has none. */
+  events?: ScenarioEvent[];
   /** Absolute path of the scenario file; null if validated from an object. */
   sourcePath: string | null;
 }
+
+/** Something that happens to the emulated server at a virtual time (scenario/events.ts). */
+export type ScenarioEvent =
+  | { atCycles: number; kind: 'nf-slowdown'; module: string; factor: number }
+  | { atCycles: number; kind: 'nf-fail' | 'nf-recover'; module: string }
+  | { atCycles: number; kind: 'link-down' | 'link-up'; port: string };
 
 export interface MachineSpec {
   /** Default "generic", or the preset's name. */
@@ -105,6 +114,12 @@ export interface GeneratorSpec {
   dstNet: [number, number];
   /** When set, flow i goes to the (i mod dstHosts)-th host of dstNet (routable destinations); null: random. */
   dstHosts: number | null;
+  /**
+   * The offered rate over time as a multiple of `rate` (times in cycles from
+   * the start of the run). Absent, not null, when not given, so a scenario
+   * without one resolves and records exactly as before.
+   */
+  profile?: RateProfileSpec;
 }
 
 export interface PcapSpec {

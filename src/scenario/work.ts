@@ -6,12 +6,14 @@
  * The frame count follows the generator in engine/nic.ts: it creates every
  * frame at `rate` from `start` to the end of the run, whether or not the wire
  * carries it; a bit rate counts wire bits (frame + 20 bytes) of the mean
- * frame. Pcap replay is left out: how many frames a trace holds is known only
+ * frame. A rate profile scales that by its integral from `start` to the end
+ * (traffic/rate-profile.ts). Pcap replay is left out: how many frames a trace holds is known only
  * once it is read.
  */
 import { WIRE_OVERHEAD_BYTES } from '../util/units.js';
 import { MAX_CONTROL_POINTS, MIN_CONTROL_PERIOD_SECONDS } from './limits.js';
 import type { GeneratorSpec, PortSpec } from './types.js';
+import { RateProfile } from '../traffic/rate-profile.js';
 
 /** Frames per second a generator offers on a port of `lineRateBps`. */
 export function generatorPps(t: GeneratorSpec, lineRateBps: number): number {
@@ -41,11 +43,19 @@ export function offeredFrames(ports: readonly PortSpec[], hz: number, durationCy
     const t = port.traffic;
     if (t === null || t.kind !== 'generator') continue;
     const pps = generatorPps(t, port.lineRateBps);
-    const frames = (pps * Math.max(0, durationCycles - t.startCycles)) / hz;
+    const frames = (pps * offeredCycles(t, durationCycles)) / hz;
     total += frames;
     if (largest === null || frames > largest.frames) largest = { port: port.name, pps, frames };
   }
   return { total, largest };
+}
+
+/** Cycles of the run at the base rate that `t` offers: from its start to the end, weighted by its profile. */
+function offeredCycles(t: GeneratorSpec, durationCycles: number): number {
+  if (t.startCycles >= durationCycles) return 0;
+  if (t.profile === undefined) return durationCycles - t.startCycles;
+  const profile = RateProfile.fromSpec(t.profile, durationCycles);
+  return profile.integral(durationCycles) - profile.integral(t.startCycles);
 }
 
 /** Control points of a run (the last one is its end), as engine/run.ts counts them. */
