@@ -36,6 +36,7 @@ import type { CpuScheduler, PolicyName } from '../sched/policy.js';
 import type { FrameWriter } from '../traffic/frame-writer.js';
 import { buildScheduling, buildTasks, workersToWake } from './core-setup.js';
 import { CoreDatapath, type TaskRt } from './datapath.js';
+import { ModuleEvents } from './events.js';
 import { BatchRule, Segmented, WholeBatch, type Execution, type RunContext } from './execution.js';
 import { InputSync, UNDECIDED } from './input-sync.js';
 import { CoreOutputs } from './output.js';
@@ -73,6 +74,8 @@ export class CoreActor implements Actor, RunContext {
   private readonly outputs: CoreOutputs;
   private readonly sync: InputSync;
   private readonly exec: Execution;
+  /** The scenario's events on this core's NFs. */
+  private readonly events: ModuleEvents;
   private readonly lookaheadCycles: number;
   private readonly wakeWorkers: number[];
   private readonly boundOf = (producer: number): number => this.shared.loadBound(producer);
@@ -141,6 +144,7 @@ export class CoreActor implements Actor, RunContext {
       ? new Segmented(this, plan, E, this.sync.channels)
       : new WholeBatch(this, s.batchRuleOverhead > 0 ? new BatchRule(this.tasks, plan, this.stats, s.switchCycles, s.batchRuleOverhead) : null);
     this.wakeWorkers = workersToWake(coreId, plan, workerOfActor);
+    this.events = new ModuleEvents(scenario, this.dp.modules.values());
     this.publish();
   }
 
@@ -165,6 +169,8 @@ export class CoreActor implements Actor, RunContext {
       this.admitEarly(Math.min(now, this.epochEndCycles - 1));
       return STEP_DONE;
     }
+    // Events change the NFs of batches that start from their time on.
+    if (this.events.nextAt <= now) this.events.applyUpTo(now);
     const next = this.sync.decide(now);
     if (next === UNDECIDED) {
       // Draining what is already visible is safe (FIFO, single producer) and

@@ -51,6 +51,10 @@ export class ModuleRt {
   readonly gateTaps: Int32Array;
   /** Stopped by the scheduler (did not yield within the timeout): packets reaching it are dropped. */
   stopped = false;
+  /** Down after an nf-fail event until an nf-recover one: packets reaching it are dropped. */
+  failed = false;
+  /** Cost multiplier from an nf-slowdown event (1: as declared and priced). */
+  slowdown = 1;
   constructor(
     readonly id: number,
     readonly name: string,
@@ -110,6 +114,7 @@ export class CoreDatapath implements NfContext, ArrivalSink {
   private readonly deadendId: number;
   private readonly nfTimeoutId: number;
   private readonly nfStoppedId: number;
+  private readonly nfFailedId: number;
   private readonly portCount: number;
   private readonly warmupCycles: number;
   private readonly endCycles: number;
@@ -143,6 +148,7 @@ export class CoreDatapath implements NfContext, ArrivalSink {
     this.deadendId = plan.reasons.indexOf('deadend');
     this.nfTimeoutId = plan.reasons.indexOf('nf_timeout');
     this.nfStoppedId = plan.reasons.indexOf('nf_stopped');
+    this.nfFailedId = plan.reasons.indexOf('nf_failed');
     this.portCount = plan.ports.length;
     this.warmupCycles = scenario.warmupCycles;
     this.endCycles = scenario.durationCycles;
@@ -334,8 +340,9 @@ export class CoreDatapath implements NfContext, ArrivalSink {
   }
 
   private processModule(m: ModuleRt, handles: Uint32Array, count: number): void {
-    if (m.stopped) {
-      for (let i = 0; i < count; i++) this.dropPacket(handles[i]!, this.nfStoppedId, m.id);
+    if (m.stopped || m.failed) {
+      const reason = m.stopped ? this.nfStoppedId : this.nfFailedId;
+      for (let i = 0; i < count; i++) this.dropPacket(handles[i]!, reason, m.id);
       return;
     }
     const cost = m.nf.cost;
@@ -365,6 +372,7 @@ export class CoreDatapath implements NfContext, ArrivalSink {
       m.nf.process(this, handles, count);
     }
     cycles += this.extraCycles;
+    if (m.slowdown !== 1) cycles *= m.slowdown;
     this.cur = prev;
     this.extraCycles = prevExtra;
     if (this.timeoutCycles > 0 && cycles > this.timeoutCycles) cycles = this.stopModule(m);

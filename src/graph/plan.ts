@@ -137,6 +137,8 @@ export const ENGINE_REASONS = [
   'gate_overflow',      // an NF emitted more packets on one gate than a batch can hold
   'nf_timeout',         // in the batch of an NF the cooperative scheduler stopped for not yielding in time
   'nf_stopped',         // reached an NF the scheduler had stopped
+  'nf_failed',          // reached an NF that an nf-fail event took down (events:)
+  'link_down',          // offered while a link-down event had the port's link down (events:)
 ] as const;
 
 export class PlanError extends Error {

@@ -29,6 +29,7 @@ import {
 } from '../util/config-check.js';
 import { resolve as resolvePath } from 'node:path';
 import { checkIo } from './io-spec.js';
+import { checkEvents, type EventNames } from './events.js';
 import { MAX_BATCH } from '../packet/batch.js';
 import type { MachinePreset } from '../hw/preset.js';
 import { loadPresetFile } from '../hw/preset-file.js';
@@ -87,6 +88,7 @@ const TOP_KEYS = [
   'schedulers',
   'taps',
   'io',
+  'events',
 ] as const;
 const MACHINE_KEYS = ['name', 'hz', 'cores', 'sockets', 'preset', 'presetFile', 'ddio'] as const;
 const PORT_KEYS = ['name', 'lineRate', 'rxQueues', 'rxRingSize', 'senderBuffer', 'traffic'] as const;
@@ -326,6 +328,7 @@ export function checkScenario(
   const schedulers = checkSchedulers(p, readArray(p, top, 'schedulers', '', { default: [] }), hz, machineOut.coresOk ? machine.cores : undefined);
   const taps = checkTaps(p, readArray(p, top, 'taps', '', { default: [] }), names, opts.baseDir, ctx.outputCheck);
   const io = checkIo(p, top['io'], ports.map((x) => x.name));
+  const events = checkEvents(p, readArray(p, top, 'events', '', { default: [] }), eventNames(names), hz, durationCycles);
 
   return {
     version: 1,
@@ -346,6 +349,7 @@ export function checkScenario(
     taps,
     // Only when given: virtual-time results (and their records) stay as they were.
     ...(io.length > 0 ? { io } : {}),
+    ...(events.length > 0 ? { events } : {}),
     sourcePath: ctx.sourcePath,
   };
 }
@@ -817,6 +821,15 @@ function checkCoverage(p: Problems, names: Names, tasks: TaskSpec[]): void {
       p.add('tasks', present, `a task with root ${m} (packets entering queue module ${m} would never be drained)`);
     }
   }
+}
+
+/** What events may name: NF modules (not queues) and ports with traffic. */
+function eventNames(names: Names): EventNames {
+  const nfModules = new Set<string>();
+  for (const [n, info] of names.modules) if (info.kind !== undefined && !info.kind.isQueue) nfModules.add(n);
+  const trafficPorts = new Set<string>();
+  for (const [n, info] of names.ports) if (info.spec.traffic !== null) trafficPorts.add(n);
+  return { nfModules, trafficPorts };
 }
 
 function checkTaps(
