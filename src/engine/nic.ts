@@ -26,6 +26,7 @@ import { ParsedPacket, ParseResult, parsePacket } from '../packet/parse.js';
 import type { NicPlan, Plan } from '../graph/plan.js';
 import type { GeneratorSpec, PcapSpec, PortSpec, Scenario } from '../scenario/types.js';
 import { ConstantArrivals, PoissonArrivals } from '../traffic/arrivals.js';
+import { RateProfile } from '../traffic/rate-profile.js';
 import { makeRandomFlows, type FlowSet } from '../traffic/flows.js';
 import { cachedFlowSet, derivedFromFlows } from '../traffic/flow-cache.js';
 import { readPcapFile, type PcapFile } from '../traffic/pcap.js';
@@ -95,6 +96,7 @@ class GeneratorSource implements TrafficSource {
     spec: GeneratorSpec,
     port: PortSpec,
     hz: number,
+    durationCycles: number,
     prng: Prng,
     private readonly flows: FlowSet,
     private readonly flowBase: number,
@@ -108,14 +110,34 @@ class GeneratorSource implements TrafficSource {
     const gap = hz / pps;
     this.constant = spec.arrivals === 'constant' ? new ConstantArrivals(gap) : null;
     this.poisson = spec.arrivals === 'poisson' ? new PoissonArrivals(gap, prng.fork(3)) : null;
-    this.arrival = spec.startCycles + (this.poisson ? this.poisson.nextGapCycles() : 0);
+    this.startCycles = spec.startCycles;
+    if (spec.profile !== undefined) {
+      // Time change (traffic/rate-profile.ts): the process runs in operational
+      // time u from Λ(start); each arrival is placed at Λ⁻¹(u).
+      this.profile = RateProfile.fromSpec(spec.profile, durationCycles);
+      this.u0 = this.profile.integral(spec.startCycles);
+      this.u = this.u0 + (this.poisson ? this.poisson.nextGapCycles() : 0);
+      this.arrival = this.profiledTime(this.u);
+    } else {
+      this.arrival = spec.startCycles + (this.poisson ? this.poisson.nextGapCycles() : 0);
+    }
     this.frameBytes = this.sizes.next();
     const rss = derivedFromFlows(flows, `rss ${port.rxQueues}`, () => rssOfFlows(flows, port.rxQueues));
     this.queueOfFlow = rss.queueOfFlow;
     this.hashOfFlow = rss.hashOfFlow;
-    this.startCycles = spec.startCycles;
   }
   private readonly startCycles: number;
+  /** Null: no profile, arrivals exactly as without one. */
+  private readonly profile: RateProfile | null = null;
+  /** Operational time (base-rate cycles) of the start, and of the next arrival. */
+  private readonly u0: number = 0;
+  private u = 0;
+
+  /** HOT: virtual time of operational time u; never before the start (where m = 0 just before it, Λ⁻¹ would return an earlier time). */
+  private profiledTime(u: number): number {
+    const t = this.profile!.timeAt(u);
+    return t > this.startCycles ? t : this.startCycles;
+  }
   private flowCursor = 0;
 
   nextArrival(): number { return this.arrival; }
@@ -146,7 +168,12 @@ class GeneratorSource implements TrafficSource {
     // Flows take turns (round robin), so every flow gets the same share at any rate.
     this.flowCursor = this.flowCursor + 1 === this.flows.count ? 0 : this.flowCursor + 1;
     this.i++;
-    this.arrival = this.constant ? this.startCycles + this.constant.timeOfCycles(this.i) : this.arrival + this.poisson!.nextGapCycles();
+    if (this.profile === null) {
+      this.arrival = this.constant ? this.startCycles + this.constant.timeOfCycles(this.i) : this.arrival + this.poisson!.nextGapCycles();
+    } else {
+      this.u = this.constant ? this.u0 + this.constant.timeOfCycles(this.i) : this.u + this.poisson!.nextGapCycles();
+      this.arrival = this.profiledTime(this.u);
+    }
     this.frameBytes = this.sizes.next();
   }
 }
@@ -330,7 +357,7 @@ export class NicActor implements Actor {
     if (t === null) {
       this.source = null;
     } else if (t.kind === 'generator') {
-      this.source = new GeneratorSource(t, spec, scenario.hz, prng, flows!, flowBase);
+      this.source = new GeneratorSource(t, spec, scenario.hz, scenario.durationCycles, prng, flows!, flowBase);
     } else {
       this.source = new PcapSource(t, spec, scenario.hz);
     }

@@ -9,6 +9,7 @@ import type { Problems } from '../util/config-check.js';
 import type { MachinePreset } from '../hw/preset.js';
 import type { PolicyName } from '../sched/policy.js';
 import type { PortIoSpec } from './io-spec.js';
+import type { RateProfileSpec } from '../traffic/rate-profile.js';
 
 export interface Scenario {
   version: 1;
@@ -113,6 +114,12 @@ export interface GeneratorSpec {
   dstNet: [number, number];
   /** When set, flow i goes to the (i mod dstHosts)-th host of dstNet (routable destinations); null: random. */
   dstHosts: number | null;
+  /**
+   * The offered rate over time as a multiple of `rate` (times in cycles from
+   * the start of the run). Absent, not null, when not given, so a scenario
+   * without one resolves and records exactly as before.
+   */
+  profile?: RateProfileSpec;
 }
 
 export interface PcapSpec {
