@@ -436,7 +436,7 @@ describe('validateScenario: ports and traffic', () => {
         }),
       ),
     ).toEqual([
-      'ports[0].traffic.burst: unknown field; expected one of: flows, proto, frameSize, frameSizes, rate, arrivals, start, srcNet, dstNet, dstHosts',
+      'ports[0].traffic.burst: unknown field; expected one of: flows, proto, frameSize, frameSizes, rate, arrivals, start, srcNet, dstNet, dstHosts, profile',
       'ports[0].traffic.flows: an integer between 1 and 1000000',
       'ports[0].traffic.proto: one of: udp, tcp',
       'ports[0].traffic.frameSize: an integer between 64 and 1522',
