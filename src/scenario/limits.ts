@@ -97,11 +97,20 @@ export const MIN_CONTROL_PERIOD_SECONDS = 1e-6;
 export const MAX_OVERSUBSCRIPTION = 10;
 
 /**
+ * Breakpoints of one rate profile over a run (traffic/rate-profile.ts, where
+ * the engine needs it too): a sine takes 128 per period, an on/off 4 per
+ * cycle, a trace one per line. 1e6 is 24 MB of Float64Arrays per port, built
+ * once, and a sine of 1 µs period over about 8 ms.
+ */
+export { MAX_PROFILE_POINTS } from '../traffic/rate-profile.js';
+
+/**
  * Frames the generators of one run may offer (rate x (duration - start),
- * over all ports), and those of all the points of an experiment together.
- * The engine runs 0.1 to 2 million frames per second of wall time (work.ts),
- * so this is 8 minutes to 3 hours; above FRAMES_NOTICE the CLI says how long it
- * expects before starting. Pcap replay is bounded by its file and `loop`.
+ * times the profile's integral where there is one, over all ports), and
+ * those of all the points of an experiment together. The engine runs 0.1 to
+ * 2 million frames per second of wall time (work.ts), so this is 8 minutes
+ * to 3 hours; above FRAMES_NOTICE the CLI says how long it expects before
+ * starting. Pcap replay is bounded by its file and `loop`.
  */
 export const MAX_OFFERED_FRAMES = 1e9;
 /** Offered frames above which `emu run` and `emu scenario` print a wall-time estimate first (tens of seconds at least). */
