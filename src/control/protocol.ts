@@ -1,0 +1,133 @@
+/**
+ * Protocol v1 between emu and an external controller
+ * (docs/controller-protocol.md). emu sends `hello` once, `telemetry` at each
+ * control point (and waits for one `actions` reply: lock-step in virtual
+ * time), then `summary` at the end and closes. The controller sends only
+ * `actions`. Here: the message shapes, building them from the engine's data,
+ * and checking what the controller sends. The actions themselves are checked
+ * by the engine (run.ts checkActions), which knows the scenario.
+ */
+import type { ResultRecord } from '../metrics/record.js';
+import type { ControlAction, CoreTelemetry, Telemetry } from '../engine/telemetry.js';
+import type { Scenario } from '../scenario/types.js';
+import { EMU_VERSION } from '../version.js';
+
+export const PROTOCOL_VERSION = 1;
+
+export interface HelloMessage {
+  type: 'hello';
+  version: typeof PROTOCOL_VERSION;
+  emuVersion: string;
+  scenario: string;
+  hz: number;
+  controlPeriodCycles: number;
+  controlPeriodSeconds: number;
+  durationCycles: number;
+  durationSeconds: number;
+  cores: number[];
+  tasks: { name: string; core: number; chain: string; batch: number; weight: number }[];
+  chains: { name: string; tasks: string[] }[];
+}
+
+export interface TelemetryMessage {
+  type: 'telemetry';
+  epoch: number;
+  atCycles: number;
+  atSeconds: number;
+  cores: CoreTelemetry[];
+}
+
+export interface ActionsMessage {
+  type: 'actions';
+  epoch: number;
+  actions: ControlAction[];
+}
+
+export interface SummaryMessage {
+  type: 'summary';
+  generated: number;
+  delivered: number;
+  dropped: number;
+  dropsByReason: Record<string, number>;
+  inFlight: number;
+}
+
+export type EmuMessage = HelloMessage | TelemetryMessage | SummaryMessage;
+
+export function helloMessage(s: Scenario): HelloMessage {
+  const chains = new Map<string, string[]>();
+  for (const t of s.tasks) {
+    const list = chains.get(t.chain) ?? [];
+    list.push(t.name);
+    chains.set(t.chain, list);
+  }
+  return {
+    type: 'hello',
+    version: PROTOCOL_VERSION,
+    emuVersion: EMU_VERSION,
+    scenario: s.name,
+    hz: s.hz,
+    controlPeriodCycles: s.controlPeriodCycles,
+    controlPeriodSeconds: s.controlPeriodCycles / s.hz,
+    durationCycles: s.durationCycles,
+    durationSeconds: s.durationCycles / s.hz,
+    cores: [...new Set(s.tasks.map((t) => t.core))].sort((a, b) => a - b),
+    tasks: s.tasks.map((t) => ({ name: t.name, core: t.core, chain: t.chain, batch: t.batch, weight: t.weight })),
+    chains: [...chains].map(([name, tasks]) => ({ name, tasks })),
+  };
+}
+
+export function telemetryMessage(t: Telemetry, hz: number): TelemetryMessage {
+  return { type: 'telemetry', epoch: t.epoch, atCycles: t.atCycles, atSeconds: t.atCycles / hz, cores: t.cores };
+}
+
+export function summaryMessage(totals: ResultRecord['totals']): SummaryMessage {
+  return {
+    type: 'summary',
+    generated: totals.generated,
+    delivered: totals.delivered,
+    dropped: totals.dropped,
+    dropsByReason: totals.dropsByReason,
+    inFlight: totals.inFlight,
+  };
+}
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/**
+ * The controller's reply at control point `epoch`: must be
+ * `{ type: 'actions', epoch, actions: [...] }`. Returns its actions
+ * (checked further by the engine); throws ProtocolError otherwise.
+ */
+export function readActions(message: unknown, epoch: number): ControlAction[] {
+  const expected = `expected { type: 'actions', epoch: ${epoch}, actions: [...] }`;
+  const shown = show(message);
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    throw new ProtocolError(`the controller sent ${shown}, not a map; ${expected}`);
+  }
+  const m = message as Record<string, unknown>;
+  if (m['type'] !== 'actions') {
+    const what = m['type'] === undefined ? 'a message without a type' : `unknown message type ${JSON.stringify(m['type'])}`;
+    throw new ProtocolError(`the controller sent ${what} (${shown}); ${expected}`);
+  }
+  if (typeof m['epoch'] !== 'number') throw new ProtocolError(`actions message ${shown}: epoch is ${m['epoch'] === undefined ? 'missing' : typeof m['epoch']}; ${expected}`);
+  if (m['epoch'] !== epoch) throw new ProtocolError(`actions message ${shown}: wrong epoch ${m['epoch']} (a reply to another control point); ${expected}`);
+  if (!Array.isArray(m['actions'])) throw new ProtocolError(`actions message ${shown}: actions is ${m['actions'] === undefined ? 'missing' : typeof m['actions']}; ${expected}`);
+  return m['actions'] as ControlAction[];
+}
+
+/** A message for an error text, cut short. */
+function show(message: unknown, max = 200): string {
+  let text: string;
+  try {
+    text = JSON.stringify(message) ?? String(message);
+  } catch {
+    text = String(message);
+  }
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
