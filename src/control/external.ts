@@ -1,0 +1,303 @@
+/**
+ * External controllers: a process emu starts (its stdin/stdout carry the
+ * protocol, its stderr is passed through and its tail kept for error
+ * messages) or a listening controller emu connects to (`tcp://HOST:PORT`,
+ * `unix:/path`). Protocol and framing: ./protocol.ts, ./wire.ts,
+ * docs/controller-protocol.md.
+ *
+ * Life cycle (the caller's): connectController -> hello(scenario) ->
+ * runScenario(s, { controller: ext.controller }) -> summary(record.totals)
+ * -> close(). close() must be called on every path (use finally): it leaves
+ * no child process behind.
+ *
+ * Lock-step: `controller` sends telemetry and waits for the reply, so the
+ * run does not depend on how fast the controller is. The reply timeout is
+ * wall time, but it only turns a hang into an error; it never changes a
+ * result. Every fault rejects with an Error saying what happened; the engine
+ * prefixes the control point ("controller failed at control point N: ...").
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import type { ResultRecord } from '../metrics/record.js';
+import type { Controller, Telemetry } from '../engine/telemetry.js';
+import type { Scenario } from '../scenario/types.js';
+import { helloMessage, readActions, summaryMessage, telemetryMessage, type EmuMessage } from './protocol.js';
+import { encodeFrame, FrameDecoder, MAX_MESSAGE_BYTES } from './wire.js';
+
+export const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
+export const DEFAULT_CLOSE_GRACE_MS = 2_000;
+const STDERR_TAIL_LINES = 10;
+
+export interface ConnectOptions {
+  /** Wall milliseconds to wait for each reply; default DEFAULT_REPLY_TIMEOUT_MS. */
+  replyTimeoutMs?: number;
+  /** Wall milliseconds a controller process may take to exit after close(); then it is killed. */
+  closeGraceMs?: number;
+  /** Where the process's stderr goes besides the kept tail; default process.stderr. */
+  onStderr?: (chunk: Buffer) => void;
+  maxMessageBytes?: number;
+}
+
+export interface ExternalController {
+  /** For runScenario's `controller` option. */
+  readonly controller: Controller;
+  /** The controller process id (spawned controllers only). */
+  readonly pid: number | undefined;
+  /** Send hello; call once, before the run. */
+  hello(s: Scenario): void;
+  /** Send the run's totals; call after the run. */
+  summary(totals: ResultRecord['totals']): void;
+  /** End the session; resolves once the process (if any) has exited or been killed. */
+  close(): Promise<void>;
+}
+
+/**
+ * `spec`: `tcp://HOST:PORT`, `unix:/path`, or a command line to start
+ * (split on spaces; single or double quotes group words; no shell).
+ */
+export async function connectController(spec: string, opts: ConnectOptions = {}): Promise<ExternalController> {
+  const transport = spec.startsWith('tcp://') || spec.startsWith('unix:') ? await openSocket(spec) : await openProcess(spec, opts);
+  return new Session(transport, opts);
+}
+
+/** What a session needs of a transport. */
+interface Transport {
+  /** For messages: "the controller process `python3 ctl.py` (pid 123)", "the controller at tcp://...". */
+  readonly name: string;
+  readonly pid: number | undefined;
+  write(frame: Buffer): void;
+  onData(fn: (chunk: Buffer) => void): void;
+  /** Called once when the other side is gone, with what happened. */
+  onGone(fn: (why: string) => void): void;
+  /** Ask politely: end our side; resolve when gone (or after `graceMs`, killing it). */
+  end(graceMs: number): Promise<void>;
+  /** Stop it now. */
+  abort(): Promise<void>;
+}
+
+class Session implements ExternalController {
+  private readonly decoder: FrameDecoder;
+  private readonly queue: unknown[] = [];
+  private waiter: ((m: unknown) => void) | null = null;
+  private fault: Error | null = null;
+  private faultListener: ((e: Error) => void) | null = null;
+  private hz = 0;
+  private closed: Promise<void> | null = null;
+  private readonly replyTimeoutMs: number;
+
+  constructor(private readonly transport: Transport, private readonly opts: ConnectOptions) {
+    this.replyTimeoutMs = opts.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS;
+    this.decoder = new FrameDecoder(opts.maxMessageBytes ?? MAX_MESSAGE_BYTES);
+    transport.onData((chunk) => {
+      if (this.fault) return;
+      let messages: unknown[];
+      try {
+        messages = this.decoder.push(chunk);
+      } catch (err) {
+        this.setFault(new Error(`${transport.name} sent ${(err as Error).message}`));
+        return;
+      }
+      for (const m of messages) {
+        if (this.waiter) {
+          const w = this.waiter;
+          this.waiter = null;
+          w(m);
+        } else this.queue.push(m);
+      }
+    });
+    transport.onGone((why) => this.setFault(new Error(why)));
+  }
+
+  get pid(): number | undefined {
+    return this.transport.pid;
+  }
+
+  readonly controller: Controller = async (t: Telemetry) => {
+    try {
+      if (this.hz === 0) throw new Error('hello was not sent before the first control point (call hello(scenario) first)');
+      this.send(telemetryMessage(t, this.hz));
+      const reply = await this.next(t.epoch);
+      return readActions(reply, t.epoch);
+    } catch (err) {
+      // The run fails on this error: stop the controller now, not at close().
+      void this.transport.abort();
+      throw err;
+    }
+  };
+
+  hello(s: Scenario): void {
+    this.hz = s.hz;
+    this.send(helloMessage(s));
+  }
+
+  summary(totals: ResultRecord['totals']): void {
+    if (this.fault) return; // nobody to tell
+    this.send(summaryMessage(totals));
+  }
+
+  close(): Promise<void> {
+    return (this.closed ??= this.fault ? this.transport.abort() : this.transport.end(this.opts.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS));
+  }
+
+  private send(m: EmuMessage): void {
+    if (this.fault) throw this.fault;
+    if (this.closed) throw new Error(`${this.transport.name}: the session is closed`);
+    this.transport.write(encodeFrame(m));
+  }
+
+  private setFault(e: Error): void {
+    if (this.fault) return;
+    this.fault = e;
+    this.faultListener?.(e);
+  }
+
+  /** The next message, or the fault / timeout that prevents it. */
+  private next(epoch: number): Promise<unknown> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift());
+    if (this.fault) return Promise.reject(this.fault);
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiter = null;
+        this.faultListener = null;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.transport.name} sent no reply to the telemetry of epoch ${epoch} within ${this.replyTimeoutMs} ms (the reply timeout); expected an actions message`));
+      }, this.replyTimeoutMs);
+      this.waiter = (m) => {
+        done();
+        resolve(m);
+      };
+      this.faultListener = (e) => {
+        done();
+        reject(e);
+      };
+    });
+  }
+}
+
+/** Splits a command line: spaces separate words, single or double quotes group them, no other shell syntax. */
+export function splitCommandLine(line: string): string[] {
+  const words: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  let current: string | null = null;
+  let lastEnd = -1;
+  for (const m of line.matchAll(re)) {
+    const part = m[1] ?? m[2] ?? m[3] ?? '';
+    if (current !== null && m.index === lastEnd) current += part; // adjacent: one word (a"b c")
+    else {
+      if (current !== null) words.push(current);
+      current = part;
+    }
+    lastEnd = m.index! + m[0].length;
+  }
+  if (current !== null) words.push(current);
+  return words;
+}
+
+async function openProcess(commandLine: string, opts: ConnectOptions): Promise<Transport> {
+  const argv = splitCommandLine(commandLine);
+  if (argv.length === 0) throw new Error('the controller command line is empty');
+  const name = `the controller process \`${commandLine}\``;
+  // Its own process group, so that killing it also kills what it started.
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', (err) => reject(new Error(`cannot start ${name}: ${err.message}`)));
+  });
+  const pid = child.pid!;
+  const tail: string[] = [];
+  let partial = '';
+  const onStderr = opts.onStderr ?? ((c: Buffer) => process.stderr.write(c));
+  child.stderr!.on('data', (c: Buffer) => {
+    onStderr(c);
+    const lines = (partial + c.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    tail.push(...lines);
+    tail.splice(0, Math.max(0, tail.length - STDERR_TAIL_LINES));
+  });
+  const stderrTail = () => {
+    const lines = [...tail, partial].filter((l) => l.trim() !== '').slice(-STDERR_TAIL_LINES);
+    return lines.length > 0 ? `; its stderr ended with:\n  ${lines.join('\n  ')}` : '; it wrote nothing to stderr';
+  };
+  child.stdin!.on('error', () => { /* EPIPE: the process is gone; 'close' reports how */ });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  let ending = false;
+  let killing = false;
+  const killGroup = (signal: NodeJS.Signals) => {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, signal);
+      } catch { /* ESRCH: already gone */ }
+    }
+  };
+  return {
+    name: `${name} (pid ${pid})`,
+    pid,
+    write: (frame) => { child.stdin!.write(frame); },
+    onData: (fn) => child.stdout!.on('data', fn),
+    onGone: (fn) => child.once('close', (code, signal) => {
+      if (ending || killing) return fn(`${name} (pid ${pid}) was stopped`);
+      const how = signal ? `was killed by signal ${signal}` : `exited with code ${code}`;
+      fn(`${name} (pid ${pid}) ${how} before replying${stderrTail()}`);
+    }),
+    end: async (graceMs) => {
+      ending = true;
+      child.stdin!.end();
+      const timer = setTimeout(() => { killing = true; killGroup('SIGKILL'); }, graceMs);
+      await exited;
+      clearTimeout(timer);
+      killGroup('SIGKILL'); // anything it left in its group
+    },
+    abort: async () => {
+      killing = true;
+      child.stdin!.destroy();
+      killGroup('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+async function openSocket(url: string): Promise<Transport> {
+  let socket: Socket;
+  if (url.startsWith('unix:')) {
+    socket = connect({ path: url.slice('unix:'.length) });
+  } else {
+    const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(url);
+    if (!m) throw new Error(`controller address ${url}: expected tcp://HOST:PORT or unix:/path`);
+    socket = connect({ host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) });
+  }
+  const name = `the controller at ${url}`;
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'ECONNREFUSED' ? 'connection refused (is the controller listening?)' : err.code === 'ENOENT' ? 'no such socket' : err.message;
+      reject(new Error(`cannot connect to ${name}: ${why}`));
+    });
+  });
+  socket.setNoDelay(true);
+  let lastError = '';
+  socket.on('error', (err) => { lastError = `: ${err.message}`; });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  let ending = false;
+  return {
+    name,
+    pid: undefined,
+    write: (frame) => { socket.write(frame); },
+    onData: (fn) => socket.on('data', fn),
+    onGone: (fn) => socket.once('close', () => fn(ending ? `${name}: the session was closed` : `${name} closed the connection before replying${lastError}`)),
+    end: async (graceMs) => {
+      ending = true;
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+    abort: async () => {
+      ending = true;
+      socket.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * External controllers over stdio and TCP: the example controllers give
+ * byte-identical records whatever the transport, language and thread count,
+ * and every fault gives a clear error and leaves no process behind.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectController, type ExternalController } from '../../src/control/external.js';
+import { runScenario } from '../../src/engine/run.js';
+import { NF_KINDS } from '../../src/nf/catalog.js';
+import { loadScenarioText } from '../../src/scenario/load.js';
+
+const root = join(__dirname, '..', '..');
+const file = join(root, 'scenarios', 'pipeline-3.yaml');
+// 2 ms with a control point every 0.2 ms: 9 control points.
+const s = loadScenarioText(readFileSync(file, 'utf8').replace('controlPeriod: 0.5ms', 'controlPeriod: 0.2ms'),
+  { what: 'pipeline-3', format: 'yaml', baseDir: join(root, 'scenarios') }, { kinds: NF_KINDS });
+const PYTHON = `/usr/bin/python3 ${join(root, 'examples', 'controllers', 'python', 'threshold.py')}`;
+const JS = `node ${join(root, 'examples', 'controllers', 'ts', 'threshold.mjs')}`;
+const fixture = (mode: string) => `node ${join(__dirname, 'fixtures', 'misbehave.mjs')} ${mode}`;
+const quiet = { onStderr: () => {} };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** One run driven by `ext`; returns the record as JSON. Always closes. */
+async function drive(ext: ExternalController, threads: number): Promise<string> {
+  try {
+    ext.hello(s);
+    const { record } = await runScenario(s, { threads, controller: ext.controller });
+    ext.summary(record.totals);
+    return JSON.stringify(record);
+  } finally {
+    await ext.close();
+  }
+}
+
+/** Starts the Python controller listening on a free loopback port; resolves with its URL and process. */
+async function listeningPython() {
+  const child = spawn('/usr/bin/python3', [join(root, 'examples', 'controllers', 'python', 'threshold.py'), '--listen', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stderr.on('data', (c: Buffer) => {
+      text += c.toString();
+      const m = /listening on (\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the python controller exited (${code}): ${text}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { url: `tcp://127.0.0.1:${port}`, exited };
+}
+
+describe('external controllers', () => {
+  it('give byte-identical records over stdio and TCP, in Python and JS, on 1 and 2 threads', async () => {
+    const baseline = JSON.stringify((await runScenario(s, { threads: 1 })).record);
+    const py1 = await drive(await connectController(PYTHON, quiet), 1);
+    const py2 = await drive(await connectController(PYTHON, quiet), 2);
+    const listener = await listeningPython();
+    const tcp2 = await drive(await connectController(listener.url), 2);
+    expect(await listener.exited).toBe(0);
+    const js1 = await drive(await connectController(JS, quiet), 1);
+    const js2 = await drive(await connectController(JS, quiet), 2);
+    expect(py2).toBe(py1);
+    expect(tcp2).toBe(py1);
+    expect(js1).toBe(py1);
+    expect(js2).toBe(py1);
+    // The controller acted: q1's backlog is over the threshold, so stage b's batch grew.
+    expect(py1).not.toBe(baseline);
+    expect(JSON.parse(py1).totals.conserved).toBe(true);
+  }, 30_000);
+
+  it('leaves no process after a clean session', async () => {
+    const ext = await connectController(PYTHON, quiet);
+    await drive(ext, 1);
+    expect(alive(ext.pid!)).toBe(false);
+  }, 10_000);
+
+  const faults: [string, RegExp][] = [
+    ['exit-at-once', /controller failed at control point 0: the controller process `.*misbehave.mjs exit-at-once` \(pid \d+\) exited with code 3 before replying; its stderr ended with:\n  no configuration found/],
+    ['crash-after-hello', /controller failed at control point 0: .* exited with code 1 before replying; its stderr ended with:[^]*controller bug: cannot read hello/],
+    ['garbage', /controller failed at control point 0: .* sent length prefix announces \d+ bytes, over the limit of 16777216 bytes \(not a length-prefixed msgpack stream\?\)/],
+    ['unknown-type', /controller failed at control point 0: the controller sent unknown message type "greetings" \(.*\); expected \{ type: 'actions', epoch: 0, actions: \[\.\.\.\] \}/],
+    ['wrong-epoch', /controller failed at control point 0: actions message .*: wrong epoch 7 \(a reply to another control point\); expected \{ type: 'actions', epoch: 0/],
+    ['no-such-task', /controller failed at control point 0: action 0 \(.*\): task must name a task of the scenario \(eth0\.rx0@0, q1@1, q2@2\)/],
+    ['silent', /controller failed at control point 0: .* sent no reply to the telemetry of epoch 0 within 300 ms \(the reply timeout\); expected an actions message/],
+  ];
+  for (const [mode, message] of faults) {
+    it(`a controller that fails (${mode}) gets a clear error and is not left running`, async () => {
+      const ext = await connectController(fixture(mode), { ...quiet, replyTimeoutMs: 300 });
+      await expect(drive(ext, 1)).rejects.toThrow(message);
+      expect(alive(ext.pid!)).toBe(false);
+    }, 10_000);
+  }
+
+  it('a controller that cannot be started or reached gets a clear error', async () => {
+    await expect(connectController('/no/such/controller --flag')).rejects.toThrow(/cannot start the controller process `\/no\/such\/controller --flag`: spawn \/no\/such\/controller ENOENT/);
+    await expect(connectController('tcp://127.0.0.1:1')).rejects.toThrow(/cannot connect to the controller at tcp:\/\/127\.0\.0\.1:1: connection refused/);
+    await expect(connectController('unix:/no/such.sock')).rejects.toThrow(/cannot connect to the controller at unix:\/no\/such\.sock: no such socket/);
+  });
+});
