@@ -180,19 +180,22 @@ class Session implements ExternalController {
 /** Splits a command line: spaces separate words, single or double quotes group them, no other shell syntax. */
 export function splitCommandLine(line: string): string[] {
   const words: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  let current: string | null = null;
-  let lastEnd = -1;
-  for (const m of line.matchAll(re)) {
-    const part = m[1] ?? m[2] ?? m[3] ?? '';
-    if (current !== null && m.index === lastEnd) current += part; // adjacent: one word (a"b c")
-    else {
-      if (current !== null) words.push(current);
-      current = part;
-    }
-    lastEnd = m.index! + m[0].length;
+  let word: string | null = null;
+  let quote: string | null = null;
+  for (const ch of line) {
+    if (quote !== null) {
+      if (ch === quote) quote = null;
+      else word += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      word ??= '';
+    } else if (/\s/.test(ch)) {
+      if (word !== null) words.push(word);
+      word = null;
+    } else word = (word ?? '') + ch;
   }
-  if (current !== null) words.push(current);
+  if (quote !== null) throw new Error(`the controller command line \`${line}\` has an unclosed ${quote}`);
+  if (word !== null) words.push(word);
   return words;
 }
 
