@@ -127,6 +127,8 @@ class Session implements ExternalController {
 
   hello(s: Scenario): void {
     this.hz = s.hz;
+    // A controller already gone is reported at the first control point, which names it.
+    if (this.fault) return;
     this.send(helloMessage(s));
   }
 

@@ -22,12 +22,18 @@ const JS = `node ${join(root, 'examples', 'controllers', 'ts', 'threshold.mjs')}
 const fixture = (mode: string) => `node ${join(__dirname, 'fixtures', 'misbehave.mjs')} ${mode}`;
 const quiet = { onStderr: () => {} };
 
+/** Whether the process still runs: it exists and is not a zombie waiting for its parent (or init) to reap it. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false; // gone between the two checks
   }
 }
 
@@ -91,6 +97,7 @@ describe('external controllers', () => {
     ['unknown-type', /controller failed at control point 0: the controller sent unknown message type "greetings" \(.*\); expected \{ type: 'actions', epoch: 0, actions: \[\.\.\.\] \}/],
     ['wrong-epoch', /controller failed at control point 0: actions message .*: wrong epoch 7 \(a reply to another control point\); expected \{ type: 'actions', epoch: 0/],
     ['no-such-task', /controller failed at control point 0: action 0 \(.*\): task must name a task of the scenario \(eth0\.rx0@0, q1@1, q2@2\)/],
+    ['killed', /controller failed at control point 0: the controller process `.*misbehave.mjs killed` \(pid \d+\) was killed by signal SIGKILL before replying; it wrote nothing to stderr/],
     ['silent', /controller failed at control point 0: .* sent no reply to the telemetry of epoch 0 within 300 ms \(the reply timeout\); expected an actions message/],
   ];
   for (const [mode, message] of faults) {
@@ -100,6 +107,17 @@ describe('external controllers', () => {
       expect(alive(ext.pid!)).toBe(false);
     }, 10_000);
   }
+
+  it('a controller that started a process of its own leaves neither behind', async () => {
+    let stderr = '';
+    const ext = await connectController(fixture('orphan'), { onStderr: (c) => { stderr += c.toString(); }, replyTimeoutMs: 300 });
+    await expect(drive(ext, 1)).rejects.toThrow(/sent no reply to the telemetry of epoch 0 within 300 ms/);
+    const grandchild = Number(/grandchild (\d+)/.exec(stderr)![1]);
+    expect(alive(ext.pid!)).toBe(false);
+    // Killed with its parent's process group (a zombie until init reaps it).
+    for (let i = 0; i < 50 && alive(grandchild); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(grandchild)).toBe(false);
+  }, 10_000);
 
   it('a controller that cannot be started or reached gets a clear error', async () => {
     await expect(connectController('/no/such/controller --flag')).rejects.toThrow(/cannot start the controller process `\/no\/such\/controller --flag`: spawn \/no\/such\/controller ENOENT/);
