@@ -49,6 +49,8 @@ export interface ExternalController {
   summary(totals: ResultRecord['totals']): void;
   /** End the session; resolves once the process (if any) has exited or been killed. */
   close(): Promise<void>;
+  /** End the session now, killing the process (after a failed run, say); close() then resolves at once. */
+  abort(): Promise<void>;
 }
 
 /**
@@ -141,6 +143,10 @@ class Session implements ExternalController {
     return (this.closed ??= this.fault ? this.transport.abort() : this.transport.end(this.opts.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS));
   }
 
+  abort(): Promise<void> {
+    return (this.closed ??= this.transport.abort());
+  }
+
   private send(m: EmuMessage): void {
     if (this.fault) throw this.fault;
     if (this.closed) throw new Error(`${this.transport.name}: the session is closed`);
@@ -230,12 +236,15 @@ async function openProcess(commandLine: string, opts: ConnectOptions): Promise<T
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let ending = false;
   let killing = false;
+  // The child leads its own group (detached), so -pid reaches it and what it
+  // started. Once the child is reaped, its group id stays reserved by the
+  // kernel while any member lives, so the signal cannot reach a stranger
+  // unless the whole group is gone and the id was reused since (then ESRCH,
+  // or a new group leader: a window of microseconds we accept).
   const killGroup = (signal: NodeJS.Signals) => {
-    for (const target of [-pid, pid]) {
-      try {
-        process.kill(target, signal);
-      } catch { /* ESRCH: already gone */ }
-    }
+    try {
+      process.kill(-pid, signal);
+    } catch { /* ESRCH: already gone */ }
   };
   return {
     name: `${name} (pid ${pid})`,

@@ -119,6 +119,14 @@ describe('external controllers', () => {
     expect(alive(grandchild)).toBe(false);
   }, 10_000);
 
+  it('abort() stops a controller at once, whatever it is doing', async () => {
+    const ext = await connectController(fixture('silent'), quiet);
+    ext.hello(s);
+    await ext.abort();
+    expect(alive(ext.pid!)).toBe(false);
+    await ext.close(); // no-op
+  });
+
   it('a controller that cannot be started or reached gets a clear error', async () => {
     await expect(connectController('/no/such/controller --flag')).rejects.toThrow(/cannot start the controller process `\/no\/such\/controller --flag`: spawn \/no\/such\/controller ENOENT/);
     await expect(connectController('tcp://127.0.0.1:1')).rejects.toThrow(/cannot connect to the controller at tcp:\/\/127\.0\.0\.1:1: connection refused/);
