@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const src = join(__dirname, '..', 'src');
 // Earlier layers first; a file may import only from its own layer or earlier ones.
-const ORDER = ['util', 'ring', 'packet', 'hw', 'metrics', 'nf', 'sched', 'traffic', 'scenario', 'graph', 'io', 'engine', 'report', 'experiments', 'cli'];
+const ORDER = ['util', 'ring', 'packet', 'hw', 'metrics', 'nf', 'sched', 'traffic', 'scenario', 'graph', 'io', 'engine', 'control', 'report', 'experiments', 'cli'];
 const PURE = ['ring', 'packet', 'nf', 'sched', 'metrics'];
 // hw/ is pure too except preset-file.ts, which reads user preset files.
 
