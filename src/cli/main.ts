@@ -19,6 +19,7 @@ import type { Scenario } from '../scenario/types.js';
 import { ConfigError } from '../util/config-check.js';
 import { PcapError, readPcapFile } from '../traffic/pcap.js';
 import { runScenario, RunError } from '../engine/run.js';
+import { connectController, DEFAULT_REPLY_TIMEOUT_MS, type ExternalController } from '../control/index.js';
 import { buildPlan } from '../graph/plan.js';
 import { EMU_VERSION } from '../version.js';
 import { Progress } from './progress.js';
@@ -50,6 +51,24 @@ class ExitCode extends Error {
 function parseSeed(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new InvalidArgumentError(`expected an integer between 0 and 4294967295, got "${v}"`);
   return Number(v);
+}
+
+function parseTimeoutMs(v: string): number {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || n <= 0 || n > 86_400_000) throw new InvalidArgumentError(`expected a time in milliseconds, more than 0 and at most a day (86400000), got "${v}"`);
+  return n;
+}
+
+/** Start or reach the controller and greet it; a controller that cannot be started or reached is bad input. */
+async function openController(spec: string, replyTimeoutMs: number, s: Scenario): Promise<ExternalController> {
+  let ext: ExternalController;
+  try {
+    ext = await connectController(spec, { replyTimeoutMs });
+  } catch (e) {
+    throw new UsageError(`--controller: ${(e as Error).message}`);
+  }
+  ext.hello(s);
+  return ext;
 }
 
 function parseThreads(v: string): number | 'auto' {
@@ -117,8 +136,10 @@ export function createProgram(io: CliIo): Command {
     .option('--threads <n>', 'worker threads: an integer or "auto" (one per emulated core); results do not depend on it', parseThreads)
     .option('--duration <d>', 'override the virtual duration, e.g. 10ms or 2s')
     .option('-q, --quiet', 'no progress indicator')
-    .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n')
-    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean }) => {
+    .option('--controller <cmd|url>', 'drive the run with an external controller (docs/controller-protocol.md): a command line emu starts and talks to over its stdin/stdout, or tcp://HOST:PORT or unix:/PATH where one listens')
+    .option('--controller-timeout <ms>', 'how long to wait for the controller\'s reply at each control point, in ms', parseTimeoutMs, DEFAULT_REPLY_TIMEOUT_MS)
+    .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n  emu run scenarios/pipeline-3.yaml --controller "python3 examples/controllers/python/threshold.py"\n')
+    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }) => {
       const s = loadScenario(io, file, o, 'virtual');
       // Before the run, so a wrong folder costs a second, not the whole run.
       const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }], o.json ? '--json' : null);
@@ -128,7 +149,16 @@ export function createProgram(io: CliIo): Command {
       const runOpts: Parameters<typeof runScenario>[1] = {};
       if (o.threads !== undefined) runOpts.threads = o.threads;
       if (progress) runOpts.onProgress = (f) => progress.update(f);
-      const res = await runScenario(s, runOpts);
+      const ext = o.controller === undefined ? null : await openController(o.controller, o.controllerTimeout, s);
+      if (ext !== null) runOpts.controller = ext.controller;
+      let res: Awaited<ReturnType<typeof runScenario>>;
+      try {
+        res = await runScenario(s, runOpts);
+        if (ext !== null) { ext.summary(res.record.totals); await ext.close(); }
+      } finally {
+        // Whatever happened, no controller process is left behind.
+        if (ext !== null) await ext.abort();
+      }
       progress?.done(`${res.wallSeconds.toFixed(1)} s wall`);
       for (const w of res.warnings) io.err.write(`warning: ${w}\n`);
       if (o.out !== undefined) {

@@ -532,3 +532,37 @@ describe('the real launcher (bin/emu.js)', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('emu run --controller', () => {
+  const PIPE3 = join(root, 'scenarios', 'pipeline-3.yaml');
+  const JS_CONTROLLER = `node ${join(root, 'examples', 'controllers', 'ts', 'threshold.mjs')}`;
+
+  it('drives the run with an external controller over stdio: its actions change the record, the same way every time', async () => {
+    const plain = await emu('run', PIPE3, '--json', '--quiet', '--threads', '1');
+    const driven = await emu('run', PIPE3, '--json', '--quiet', '--threads', '1', '--controller', JS_CONTROLLER);
+    const again = await emu('run', PIPE3, '--json', '--quiet', '--threads', '2', '--controller', JS_CONTROLLER);
+    expect(plain.code).toBe(EXIT_OK);
+    expect(driven.code, driven.err).toBe(EXIT_OK);
+    expect(again.code, again.err).toBe(EXIT_OK);
+    const a = JSON.parse(plain.out) as ResultRecord;
+    const b = JSON.parse(driven.out) as ResultRecord;
+    expect(b.totals.conserved).toBe(true);
+    // q1 stays full (256 > the controller's 128), so stage b's batch is doubled at each control point.
+    const meanBatch = (r: ResultRecord) => r.tasks.find((t) => t.name === 'q1@1')!.meanBatch;
+    expect(meanBatch(b)).toBeGreaterThan(meanBatch(a));
+    expect(again.out).toBe(driven.out);
+  });
+
+  it('a controller that cannot be started is bad input (exit 2), named', async () => {
+    const r = await emu('run', PIPE3, '--quiet', '--controller', join(dir, 'no-such-controller'));
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err).toContain('--controller: cannot start');
+    expect(r.err).not.toMatch(STACK_TRACE);
+  });
+
+  it('--controller-timeout takes milliseconds', async () => {
+    const r = await emu('run', PIPE3, '--quiet', '--controller-timeout', 'soon', '--controller', JS_CONTROLLER);
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err).toContain('expected a time in milliseconds');
+  });
+});
