@@ -23,10 +23,34 @@ import { NO_PROGRESS_SECONDS, readWorkers, StallWatch } from './stall-watch.js';
 import { writeTaps } from './tap.js';
 import type { ControlAction, Controller, CoreTelemetry } from './telemetry.js';
 
+/** Default wait for an in-process controller's answer at a control point (a promise that never settles would hang the run). */
+export const CONTROLLER_TIMEOUT_MS = 60_000;
+
+/** The controller's answer, or an error once `ms` of wall time have passed without one. */
+async function answerWithin(answer: ControlAction[] | Promise<ControlAction[]>, ms: number): Promise<ControlAction[]> {
+  if (!(answer instanceof Promise)) return answer;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (the controller timeout)`)), ms);
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface RunOptions {
   /** Worker threads; 'auto' = one per emulated core. Overrides the scenario's setting. */
   threads?: number | 'auto';
   controller?: Controller;
+  /**
+   * Wall-clock milliseconds the controller may take to answer at a control
+   * point (default CONTROLLER_TIMEOUT_MS); past it the run fails naming the
+   * control point instead of waiting for ever. Results never depend on it:
+   * the run always waits for the answer it uses.
+   */
+  controllerTimeoutMs?: number;
   /** Called with the fraction of virtual time done (0..1). */
   onProgress?: (fraction: number) => void;
   /**
@@ -310,7 +334,7 @@ class RunSession {
       let actions: ControlAction[] = [];
       if (opts.controller) {
         try {
-          actions = await opts.controller({ epoch: e, atCycles: epochEnds[e]!, cores });
+          actions = await answerWithin(opts.controller({ epoch: e, atCycles: epochEnds[e]!, cores }), opts.controllerTimeoutMs ?? CONTROLLER_TIMEOUT_MS);
           checkActions(actions, this.s);
         } catch (err) {
           this.fail(new RunError(`controller failed at control point ${e}: ${(err as Error).message}`));

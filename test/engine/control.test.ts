@@ -62,4 +62,9 @@ describe('control points', () => {
     await expect(runScenario(s, { threads: 2, controller: () => { throw new Error('no policy'); } }))
       .rejects.toThrow(/controller failed at control point 0: no policy/);
   });
+
+  it('a controller that never answers fails the run after the controller timeout, instead of hanging it', async () => {
+    await expect(runScenario(s, { threads: 2, controllerTimeoutMs: 300, controller: () => new Promise<never>(() => {}) }))
+      .rejects.toThrow(/controller failed at control point 0: no answer within 300 ms \(the controller timeout\)/);
+  });
 });
