@@ -9,7 +9,7 @@
  */
 import type { ResultRecord } from '../metrics/record.js';
 import type { ControlAction, CoreTelemetry, Telemetry } from '../engine/telemetry.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario, ScenarioEvent } from '../scenario/types.js';
 import { EMU_VERSION } from '../version.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -35,6 +35,8 @@ export interface TelemetryMessage {
   atCycles: number;
   atSeconds: number;
   cores: CoreTelemetry[];
+  /** The scenario's events timed in the period that ends at this control point, with their time in seconds too. */
+  events: (ScenarioEvent & { atSeconds: number })[];
 }
 
 export interface ActionsMessage {
@@ -78,7 +80,10 @@ export function helloMessage(s: Scenario): HelloMessage {
 }
 
 export function telemetryMessage(t: Telemetry, hz: number): TelemetryMessage {
-  return { type: 'telemetry', epoch: t.epoch, atCycles: t.atCycles, atSeconds: t.atCycles / hz, cores: t.cores };
+  return {
+    type: 'telemetry', epoch: t.epoch, atCycles: t.atCycles, atSeconds: t.atCycles / hz, cores: t.cores,
+    events: t.events.map((e) => ({ ...e, atSeconds: e.atCycles / hz })),
+  };
 }
 
 export function summaryMessage(totals: ResultRecord['totals']): SummaryMessage {

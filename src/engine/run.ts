@@ -334,7 +334,9 @@ class RunSession {
       let actions: ControlAction[] = [];
       if (opts.controller) {
         try {
-          actions = await answerWithin(opts.controller({ epoch: e, atCycles: epochEnds[e]!, cores }), opts.controllerTimeoutMs ?? CONTROLLER_TIMEOUT_MS);
+          const from = e === 0 ? 0 : epochEnds[e - 1]!;
+          const events = (this.s.events ?? []).filter((ev) => ev.atCycles >= from && ev.atCycles < epochEnds[e]!);
+          actions = await answerWithin(opts.controller({ epoch: e, atCycles: epochEnds[e]!, cores, events }), opts.controllerTimeoutMs ?? CONTROLLER_TIMEOUT_MS);
           checkActions(actions, this.s);
         } catch (err) {
           this.fail(new RunError(`controller failed at control point ${e}: ${(err as Error).message}`));

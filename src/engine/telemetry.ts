@@ -4,6 +4,8 @@
  * for external controllers (a later issue) carries the same shapes.
  */
 
+import type { ScenarioEvent } from '../scenario/types.js';
+
 export interface CoreTelemetry {
   core: number;
   /** The core's clock: at or past the control point, or, for a core stalled on a full back-pressure queue, where the stall began. */
@@ -40,6 +42,8 @@ export interface Telemetry {
   /** Virtual time of this control point. */
   atCycles: number;
   cores: CoreTelemetry[];
+  /** The scenario's events (`events:`) timed in the period that ends here: at or after the previous control point, before this one. */
+  events: ScenarioEvent[];
 }
 
 export type ControlAction =

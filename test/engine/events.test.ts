@@ -91,3 +91,17 @@ describe('scenario events', () => {
     expect(msg).toContain('events[4].kind');
   });
 });
+
+describe('events in telemetry', () => {
+  it('each control point lists the events timed in the period that ends there', async () => {
+    const s = scenario(pipeline([
+      { at: '0.2ms', kind: 'nf-slowdown', module: 'b', factor: 2 },
+      { at: '1ms', kind: 'nf-fail', module: 'b' },
+      { at: '1.2ms', kind: 'nf-recover', module: 'b' },
+    ]));
+    const seen: string[][] = [];
+    await runScenario(s, { threads: 1, controller: (t) => { seen.push(t.events.map((e) => `${e.kind}@${e.atCycles}`)); return []; } });
+    // Control points at 0.5, 1 and 1.5 ms (the run ends at 2 ms, where no controller is asked).
+    expect(seen).toEqual([['nf-slowdown@520000'], [], ['nf-fail@2600000', 'nf-recover@3120000']]);
+  });
+});
