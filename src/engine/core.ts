@@ -36,7 +36,7 @@ import type { CpuScheduler, PolicyName } from '../sched/policy.js';
 import type { FrameWriter } from '../traffic/frame-writer.js';
 import { buildScheduling, buildTasks, workersToWake } from './core-setup.js';
 import { CoreDatapath, type TaskRt } from './datapath.js';
-import { ModuleEvents } from './events.js';
+import { CoreEvents } from './events.js';
 import { BatchRule, Segmented, WholeBatch, type Execution, type RunContext } from './execution.js';
 import { InputSync, UNDECIDED } from './input-sync.js';
 import { CoreOutputs } from './output.js';
@@ -74,8 +74,8 @@ export class CoreActor implements Actor, RunContext {
   private readonly outputs: CoreOutputs;
   private readonly sync: InputSync;
   private readonly exec: Execution;
-  /** The scenario's events on this core's NFs. */
-  private readonly events: ModuleEvents;
+  /** The scenario's events on this core and its NFs. */
+  private readonly events: CoreEvents;
   private readonly lookaheadCycles: number;
   private readonly wakeWorkers: number[];
   private readonly boundOf = (producer: number): number => this.shared.loadBound(producer);
@@ -144,7 +144,7 @@ export class CoreActor implements Actor, RunContext {
       ? new Segmented(this, plan, E, this.sync.channels)
       : new WholeBatch(this, s.batchRuleOverhead > 0 ? new BatchRule(this.tasks, plan, this.stats, s.switchCycles, s.batchRuleOverhead) : null);
     this.wakeWorkers = workersToWake(coreId, plan, workerOfActor);
-    this.events = new ModuleEvents(scenario, this.dp.modules.values());
+    this.events = new CoreEvents(scenario, coreId, this.dp.modules.values());
     this.publish();
   }
 
@@ -171,6 +171,12 @@ export class CoreActor implements Actor, RunContext {
     }
     // Events change the NFs of batches that start from their time on.
     if (this.events.nextAt <= now) this.events.applyUpTo(now);
+    if (this.events.offline) {
+      // Offline: nothing runs, nothing is taken (so admitting now or later
+      // sees the same occupancy); move on to the next event.
+      this.admitEarly(now);
+      return this.idleJump(now, this.events.nextAt);
+    }
     const next = this.sync.decide(now);
     if (next === UNDECIDED) {
       // Draining what is already visible is safe (FIFO, single producer) and

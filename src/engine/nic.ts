@@ -289,7 +289,9 @@ export class NicActor implements Actor {
   private readonly partition: PoolPartition | null;
   private readonly pool: PacketPool;
   private readonly rings: (SpscRing | null)[];
-  private readonly cyclesPerWireBit: number;
+  /** Cycles a bit takes on the wire (a line-rate event changes it). */
+  private cyclesPerWireBit: number;
+  private readonly hz: number;
   /** Departure (last bit on the wire) of frames still in the sender buffer, FIFO. */
   private readonly departures: Float64Array;
   private depHead = 0;
@@ -341,7 +343,8 @@ export class NicActor implements Actor {
     this.warmupCycles = scenario.warmupCycles;
     this.lineDropId = plan.reasons.indexOf('nic_line_rate');
     this.linkDownId = plan.reasons.indexOf('link_down');
-    this.link = new LinkEvents(scenario, spec.name);
+    this.link = new LinkEvents(scenario, spec.name, spec.lineRateBps);
+    this.hz = scenario.hz;
     this.cyclesPerWireBit = scenario.hz / spec.lineRateBps;
     this.departures = new Float64Array(spec.senderBufferFrames);
     this.rings = pp.rxChannels.map((c, q) => (c >= 0 && this.owned[q] === 1 ? shared.rings[c]! : null));
@@ -454,7 +457,10 @@ export class NicActor implements Actor {
       }
       const q = src.nextQueue();
       const mine = this.owned[q] === 1;
-      if (a >= this.link.nextAt) this.link.applyUpTo(a);
+      if (a >= this.link.nextAt) {
+        this.link.applyUpTo(a);
+        this.cyclesPerWireBit = this.hz / this.link.lineRateBps;
+      }
       if (this.depCount >= cap || this.link.down) {
         // The sender buffer is full: the wire cannot take the frame. Or the
         // link is down: the frame is lost, and takes no time on the wire.

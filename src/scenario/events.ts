@@ -15,11 +15,12 @@
  * owns what they change, on its own clock, so they do not depend on threads.
  * COLD: validation only.
  */
-import { asObject, joinPath, readNumber, readString, rejectUnknownKeys, indexPath, type Problems } from '../util/config-check.js';
-import { readDurationCycles } from './readers.js';
+import { asObject, joinPath, readInt, readNumber, readString, rejectUnknownKeys, indexPath, type Problems } from '../util/config-check.js';
+import { readBitRate, readDurationCycles } from './readers.js';
+import { MAX_LINE_RATE_BPS, MIN_LINE_RATE_BPS } from './limits.js';
 import type { ScenarioEvent } from './types.js';
 
-export const EVENT_KINDS = ['nf-slowdown', 'nf-fail', 'nf-recover', 'link-down', 'link-up'] as const;
+export const EVENT_KINDS = ['nf-slowdown', 'nf-fail', 'nf-recover', 'link-down', 'link-up', 'line-rate', 'core-offline', 'core-online'] as const;
 
 /** Largest slowdown factor (a batch costing a million times more is already a failure). */
 export const MAX_SLOWDOWN_FACTOR = 1e6;
@@ -32,6 +33,9 @@ const KEYS: Record<(typeof EVENT_KINDS)[number], readonly string[]> = {
   'nf-recover': ['at', 'kind', 'module'],
   'link-down': ['at', 'kind', 'port'],
   'link-up': ['at', 'kind', 'port'],
+  'line-rate': ['at', 'kind', 'port', 'rate'],
+  'core-offline': ['at', 'kind', 'core'],
+  'core-online': ['at', 'kind', 'core'],
 };
 
 export interface EventNames {
@@ -39,6 +43,8 @@ export interface EventNames {
   nfModules: ReadonlySet<string>;
   /** Ports with traffic, by name. */
   trafficPorts: ReadonlySet<string>;
+  /** machine.cores (undefined when it was invalid: core numbers are then not checked). */
+  cores: number | undefined;
 }
 
 /** Sorted by time (stable: events at the same time keep the file's order). */
@@ -57,9 +63,19 @@ export function checkEvents(p: Problems, raw: unknown[], names: EventNames, hz: 
     rejectUnknownKeys(p, o, KEYS[kind], path);
     const atCycles = readDurationCycles(p, o['at'], joinPath(path, 'at'), hz);
     if (atCycles >= durationCycles) p.add(joinPath(path, 'at'), o['at'], 'a time within the run (below its duration)');
-    if (kind === 'link-down' || kind === 'link-up') {
+    if (kind === 'link-down' || kind === 'link-up' || kind === 'line-rate') {
       const port = readString(p, o, 'port', path, { oneOf: [...names.trafficPorts] });
-      out.push({ atCycles, kind, port });
+      if (kind === 'line-rate') {
+        const lineRateBps = readBitRate(p, o['rate'], joinPath(path, 'rate'), MIN_LINE_RATE_BPS, MAX_LINE_RATE_BPS, 'between 1kbps and 10Tbps');
+        out.push({ atCycles, kind, port, lineRateBps });
+      } else {
+        out.push({ atCycles, kind, port });
+      }
+      continue;
+    }
+    if (kind === 'core-offline' || kind === 'core-online') {
+      const core = readInt(p, o, 'core', path, { min: 0, ...(names.cores !== undefined ? { max: names.cores - 1 } : {}) });
+      out.push({ atCycles, kind, core });
       continue;
     }
     const module = readString(p, o, 'module', path, {});

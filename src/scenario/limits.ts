@@ -63,6 +63,10 @@ export const MAX_FRAME_SIZE_ENTRIES = 1522 - 64 + 1;
 /** Generator flows over all ports (each port: 1 000 000): the engine keeps per-flow counters and an RSS table for every flow. */
 export const MAX_TOTAL_FLOWS = 4_000_000;
 
+/** A port's line rate, and a line-rate event's (events.ts): 1 kbps to 10 Tbps. */
+export const MIN_LINE_RATE_BPS = 1e3;
+export const MAX_LINE_RATE_BPS = 1e13;
+
 // ----------------------------------------------------------------- the time
 
 /**

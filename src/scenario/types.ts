@@ -47,7 +47,9 @@ export interface Scenario {
 export type ScenarioEvent =
   | { atCycles: number; kind: 'nf-slowdown'; module: string; factor: number }
   | { atCycles: number; kind: 'nf-fail' | 'nf-recover'; module: string }
-  | { atCycles: number; kind: 'link-down' | 'link-up'; port: string };
+  | { atCycles: number; kind: 'link-down' | 'link-up'; port: string }
+  | { atCycles: number; kind: 'line-rate'; port: string; lineRateBps: number }
+  | { atCycles: number; kind: 'core-offline' | 'core-online'; core: number };
 
 export interface MachineSpec {
   /** Default "generic", or the preset's name. */

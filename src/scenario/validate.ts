@@ -49,6 +49,8 @@ import {
   MAX_TASKS,
   MAX_TOTAL_FLOWS,
   MIN_CONTROL_PERIOD_SECONDS,
+  MIN_LINE_RATE_BPS,
+  MAX_LINE_RATE_BPS,
 } from './limits.js';
 import { controlPoints, formatCount, offeredFrames } from './work.js';
 import { checkTraffic } from './traffic.js';
@@ -108,8 +110,6 @@ export const MAX_CORES = 1024;
 export const MAX_THREADS = 1024;
 const MIN_HZ = 1e6;
 const MAX_HZ = 1e11;
-const MIN_LINE_RATE_BPS = 1e3;
-const MAX_LINE_RATE_BPS = 1e13;
 export const MAX_RX_QUEUES = 128;
 export const DEFAULT_RX_RING_SIZE = 1024;
 export const DEFAULT_SENDER_BUFFER_FRAMES = 256;
@@ -328,7 +328,7 @@ export function checkScenario(
   const schedulers = checkSchedulers(p, readArray(p, top, 'schedulers', '', { default: [] }), hz, machineOut.coresOk ? machine.cores : undefined);
   const taps = checkTaps(p, readArray(p, top, 'taps', '', { default: [] }), names, opts.baseDir, ctx.outputCheck);
   const io = checkIo(p, top['io'], ports.map((x) => x.name));
-  const events = checkEvents(p, readArray(p, top, 'events', '', { default: [] }), eventNames(names), hz, durationCycles);
+  const events = checkEvents(p, readArray(p, top, 'events', '', { default: [] }), eventNames(names, machineOut.coresOk ? machine.cores : undefined), hz, durationCycles);
 
   return {
     version: 1,
@@ -824,12 +824,12 @@ function checkCoverage(p: Problems, names: Names, tasks: TaskSpec[]): void {
 }
 
 /** What events may name: NF modules (not queues) and ports with traffic. */
-function eventNames(names: Names): EventNames {
+function eventNames(names: Names, cores: number | undefined): EventNames {
   const nfModules = new Set<string>();
   for (const [n, info] of names.modules) if (info.kind !== undefined && !info.kind.isQueue) nfModules.add(n);
   const trafficPorts = new Set<string>();
   for (const [n, info] of names.ports) if (info.spec.traffic !== null) trafficPorts.add(n);
-  return { nfModules, trafficPorts };
+  return { nfModules, trafficPorts, cores };
 }
 
 function checkTaps(

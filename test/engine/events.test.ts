@@ -105,3 +105,34 @@ describe('events in telemetry', () => {
     expect(seen).toEqual([['nf-slowdown@520000'], [], ['nf-fail@2600000', 'nf-recover@3120000']]);
   });
 });
+
+describe('core and line-rate events', () => {
+  /** eth0 at 10 Mpps, constant, into a (core 0) -> q1 (256, back-pressure) -> b (core 1). */
+  const overload = (events: unknown[]) => {
+    const raw = pipeline(events);
+    return { ...raw, ports: [{ name: 'eth0', lineRate: '10Gbps', traffic: { flows: 16, frameSize: 64, rate: '10Mpps', arrivals: 'constant' } }] };
+  };
+
+  it('core-offline stops the core: its queue and the RX ring fill, the rest of what arrives meanwhile is tail-dropped', async () => {
+    const r = await runBoth(overload([{ at: '0.5ms', kind: 'core-offline', core: 1 }, { at: '1ms', kind: 'core-online', core: 1 }]));
+    // 0.5 ms at 10 Mpps = 5000 frames; q1 (256) and the RX ring (1024, the default) hold 1280 of them.
+    expect(r.totals.dropsByReason).toEqual({ nic_rx_ring_full: 5000 - 256 - 1024 });
+    // Back online, b drains the backlog: nothing is queued at the end.
+    expect(r.tasks.every((t) => t.backlogAtEnd === 0)).toBe(true);
+  });
+
+  it('line-rate lowers what the wire carries from then on: the sender buffer fills and the excess is dropped', async () => {
+    const r = await runBoth(overload([{ at: '1.5ms', kind: 'line-rate', port: 'eth0', rate: '5Gbps' }]));
+    // 0.5 ms at 10 Mpps = 5000 offered; 5 Gb/s carries 5e9 / (84 * 8) = 7.44 Mpps, 3720 of them in
+    // 0.5 ms, and the sender buffer (256) holds more: about 1024 dropped (one either way at the edges).
+    const drops = r.totals.dropsByReason['nic_line_rate']!;
+    expect(Object.keys(r.totals.dropsByReason)).toEqual(['nic_line_rate']);
+    expect(drops).toBeGreaterThanOrEqual(1023);
+    expect(drops).toBeLessThanOrEqual(1025);
+  });
+
+  it('a core event names a core of the machine', () => {
+    expect(() => scenario(overload([{ at: '1ms', kind: 'core-offline', core: 2 }]))).toThrow(/events\[0\]\.core: got 2, expected an integer between 0 and 1/);
+    expect(() => scenario(overload([{ at: '1ms', kind: 'line-rate', port: 'eth0', rate: 'fast' }]))).toThrow(/events\[0\]\.rate/);
+  });
+});
