@@ -71,6 +71,24 @@ async function openController(spec: string, replyTimeoutMs: number, s: Scenario)
   return ext;
 }
 
+/**
+ * A controller process runs in its own process group (so that emu can end
+ * what it started), which also means a Ctrl-C at the terminal does not reach
+ * it: on SIGINT or SIGTERM, kill its group before emu exits. Returns the
+ * function that removes the handlers.
+ */
+function killOnSignal(ext: ExternalController): () => void {
+  const pid = ext.pid;
+  if (pid === undefined) return () => {};
+  const handler = (signal: NodeJS.Signals): void => {
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); };
+}
+
 function parseThreads(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1024) throw new InvalidArgumentError(`expected "auto" or an integer between 1 and 1024, got "${v}"`);
@@ -151,6 +169,7 @@ export function createProgram(io: CliIo): Command {
       if (progress) runOpts.onProgress = (f) => progress.update(f);
       const ext = o.controller === undefined ? null : await openController(o.controller, o.controllerTimeout, s);
       if (ext !== null) runOpts.controller = ext.controller;
+      const unhook = ext === null ? null : killOnSignal(ext);
       let res: Awaited<ReturnType<typeof runScenario>>;
       try {
         res = await runScenario(s, runOpts);
@@ -158,6 +177,7 @@ export function createProgram(io: CliIo): Command {
       } finally {
         // Whatever happened, no controller process is left behind.
         if (ext !== null) await ext.abort();
+        unhook?.();
       }
       progress?.done(`${res.wallSeconds.toFixed(1)} s wall`);
       for (const w of res.warnings) io.err.write(`warning: ${w}\n`);

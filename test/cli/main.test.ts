@@ -566,3 +566,30 @@ describe('emu run --controller', () => {
     expect(r.err).toContain('expected a time in milliseconds');
   });
 });
+
+describe('emu run --controller, interrupted', () => {
+  it('Ctrl-C (SIGINT) to emu also ends the controller process, which runs in its own process group', async () => {
+    const pidFile = join(dir, 'controller.pid');
+    // A controller that says who it is, then never answers (emu waits at the first control point).
+    const ctl = tmpFile('silent-controller.mjs', `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(pidFile)}, String(process.pid));\nsetInterval(() => {}, 1000);\n`);
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(root, 'bin', 'emu.js'), 'run', join(root, 'scenarios', 'loadtest.yaml'), '--quiet',
+      '--controller-timeout', '600000', '--controller', `${process.execPath} ${ctl}`], { cwd: root, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const waitFor = async (ok: () => boolean, what: string) => {
+      for (let i = 0; i < 200; i++) { if (ok()) return; await new Promise((r) => setTimeout(r, 50)); }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    try {
+      await waitFor(() => { try { return readFileSync(pidFile, 'utf8') !== ''; } catch { return false; } }, 'the controller to start');
+      const ctlPid = Number(readFileSync(pidFile, 'utf8'));
+      expect(alive(ctlPid)).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      await waitFor(() => !alive(ctlPid), 'the controller to be gone');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
