@@ -96,6 +96,8 @@ export interface PeriodPoint {
   /** Events timed in this period. */
   events: SeriesEvent[];
   control: ControlOutcome;
+  /** Why the control point was missed (the error), when control is 'miss'. */
+  missReason?: string;
   /** Every group with an SLO met it in this period; null when no group has one. */
   sloOk: boolean | null;
 }

@@ -8,6 +8,8 @@
  *     - { at: 3ms, kind: nf-recover, module: lb }               # back, at its normal cost
  *     - { at: 1ms, kind: link-down, port: eth0 }                # frames offered meanwhile are lost on the wire (link_down)
  *     - { at: 1.2ms, kind: link-up, port: eth0 }
+ *     - { at: 4ms, kind: telemetry-loss }                       # the next control point's telemetry never reaches the controller
+ *     - { at: 5ms, kind: telemetry-delay, periods: 2, for: 1ms } # control points in [5, 6) ms: the controller sees telemetry 2 points old
  *
  * An NF event takes effect for the batches that start at or after `at` on the
  * NF's core (a batch already running finishes as it began); a link event for
@@ -20,7 +22,7 @@ import { readBitRate, readDurationCycles } from './readers.js';
 import { MAX_LINE_RATE_BPS, MIN_LINE_RATE_BPS } from './limits.js';
 import type { ScenarioEvent } from './types.js';
 
-export const EVENT_KINDS = ['nf-slowdown', 'nf-fail', 'nf-recover', 'link-down', 'link-up', 'line-rate', 'core-offline', 'core-online'] as const;
+export const EVENT_KINDS = ['nf-slowdown', 'nf-fail', 'nf-recover', 'link-down', 'link-up', 'line-rate', 'core-offline', 'core-online', 'telemetry-loss', 'telemetry-delay'] as const;
 
 /** Largest slowdown factor (a batch costing a million times more is already a failure). */
 export const MAX_SLOWDOWN_FACTOR = 1e6;
@@ -36,7 +38,12 @@ const KEYS: Record<(typeof EVENT_KINDS)[number], readonly string[]> = {
   'line-rate': ['at', 'kind', 'port', 'rate'],
   'core-offline': ['at', 'kind', 'core'],
   'core-online': ['at', 'kind', 'core'],
+  'telemetry-loss': ['at', 'kind', 'for'],
+  'telemetry-delay': ['at', 'kind', 'for', 'periods'],
 };
+
+/** Most control points a telemetry message may be late. */
+export const MAX_TELEMETRY_DELAY = 1000;
 
 export interface EventNames {
   /** Modules that run NF code (not queues), by name. */
@@ -48,7 +55,7 @@ export interface EventNames {
 }
 
 /** Sorted by time (stable: events at the same time keep the file's order). */
-export function checkEvents(p: Problems, raw: unknown[], names: EventNames, hz: number, durationCycles: number): ScenarioEvent[] {
+export function checkEvents(p: Problems, raw: unknown[], names: EventNames, hz: number, durationCycles: number, controlPeriodCycles = durationCycles): ScenarioEvent[] {
   const out: ScenarioEvent[] = [];
   if (raw.length > MAX_EVENTS) {
     p.add('events', `${raw.length} events`, `at most ${MAX_EVENTS} events`);
@@ -71,6 +78,13 @@ export function checkEvents(p: Problems, raw: unknown[], names: EventNames, hz: 
       } else {
         out.push({ atCycles, kind, port });
       }
+      continue;
+    }
+    if (kind === 'telemetry-loss' || kind === 'telemetry-delay') {
+      // The control points in [at, at + for) are hit: by default the next one only.
+      const forCycles = readDurationCycles(p, o['for'], joinPath(path, 'for'), hz, { positive: true, default: controlPeriodCycles });
+      if (kind === 'telemetry-loss') out.push({ atCycles, kind, forCycles });
+      else out.push({ atCycles, kind, forCycles, periods: readInt(p, o, 'periods', path, { min: 1, max: MAX_TELEMETRY_DELAY }) });
       continue;
     }
     if (kind === 'core-offline' || kind === 'core-online') {

@@ -14,8 +14,8 @@ import {
 } from '../util/config-check.js';
 import { lineRatePps, parseRate } from '../util/units.js';
 import { MAX_FRAME_SIZE_ENTRIES, MAX_OVERSUBSCRIPTION } from './limits.js';
-import { formatBps, formatPps, readDurationCycles, readPath, readRate } from './readers.js';
-import type { FrameSizeWeight, GeneratorSpec, PcapSpec, TrafficSpec } from './types.js';
+import { formatBps, formatDurationSeconds, formatPps, readDurationCycles, readPath, readRate } from './readers.js';
+import type { ChurnSpec, FrameSizeWeight, GeneratorSpec, GroupsSpec, PcapSpec, SloSpec, TrafficSpec } from './types.js';
 import { IMIX_SIMPLE } from '../traffic/size-mix.js';
 import { readFileSync } from 'node:fs';
 import { MAX_PROFILE_POINTS, type RateProfileSpec, RateProfile, parseTraceCsv, profilePointCount } from '../traffic/rate-profile.js';
@@ -40,7 +40,12 @@ export const IMIX: readonly FrameSizeWeight[] = Object.freeze(
   Array.from(IMIX_SIMPLE.frameBytes, (bytes, i) => Object.freeze({ bytes, weight: IMIX_SIMPLE.weights[i]! })),
 );
 
-const GENERATOR_KEYS = ['flows', 'proto', 'frameSize', 'frameSizes', 'rate', 'arrivals', 'start', 'srcNet', 'dstNet', 'dstHosts', 'profile'] as const;
+const GENERATOR_KEYS = ['flows', 'proto', 'frameSize', 'frameSizes', 'rate', 'arrivals', 'start', 'srcNet', 'dstNet', 'dstHosts', 'profile', 'slo', 'churn', 'elephants'] as const;
+/** A port's generator keys that `groups:` items inherit unless they set their own. */
+const INHERITED_KEYS = ['flows', 'proto', 'frameSize', 'frameSizes', 'rate', 'arrivals', 'start', 'srcNet', 'dstNet', 'dstHosts', 'profile', 'slo', 'churn', 'elephants'] as const;
+/** Most flow groups on one port. */
+export const MAX_GROUPS_PER_PORT = 64;
+const CHURN_DISTRIBUTIONS = ['fixed', 'exponential', 'pareto'] as const;
 const PROFILE_SHAPES = ['step', 'ramp', 'sine', 'onoff', 'flash', 'trace'] as const;
 const PCAP_KEYS = ['pcap', 'timing', 'loop'] as const;
 const FRAME_BYTES_OPTS = { min: MIN_FRAME_BYTES, max: MAX_FRAME_BYTES };
@@ -62,7 +67,113 @@ export function checkTraffic(p: Problems, raw: unknown, path: string, ctx: Traff
   if (raw === undefined || raw === null) return null;
   const obj = asObject(p, raw, path);
   if (obj === undefined) return null;
-  return obj['pcap'] !== undefined ? checkPcap(p, obj, path, ctx) : checkGenerator(p, obj, path, ctx);
+  if (obj['pcap'] !== undefined) return checkPcap(p, obj, path, ctx);
+  return obj['groups'] !== undefined ? checkGroups(p, obj, path, ctx) : checkGenerator(p, obj, path, ctx);
+}
+
+/** The generators of a port's traffic: one, one per flow group, or none (pcap replay, no traffic). */
+export function generatorsOf(t: TrafficSpec | null): readonly GeneratorSpec[] {
+  if (t === null || t.kind === 'pcap') return [];
+  return t.kind === 'groups' ? t.groups : [t];
+}
+
+/** Flow ids a generator uses: its flows, plus the fresh ones its churn draws. */
+export function generatorFlowIds(g: GeneratorSpec): number {
+  return g.flows + (g.churn?.reserve ?? 0);
+}
+
+/**
+ * `groups:` — several flow groups on one port, each a generator of its own
+ * (its keys as a port's generator; keys given beside `groups` are inherited
+ * by every group that does not set them), named, with an optional SLO.
+ */
+function checkGroups(p: Problems, obj: Record<string, unknown>, path: string, ctx: TrafficContext): GroupsSpec {
+  rejectUnknownKeys(p, obj, [...INHERITED_KEYS, 'groups'], path);
+  const where = joinPath(path, 'groups');
+  const raw = obj['groups'];
+  const groups: (GeneratorSpec & { name: string })[] = [];
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_GROUPS_PER_PORT) {
+    p.add(where, raw, `a list of 1..${MAX_GROUPS_PER_PORT} flow groups, each { name, flows, rate, ... } as a port's traffic`);
+    return { kind: 'groups', groups };
+  }
+  const names = new Set<string>();
+  for (let i = 0; i < raw.length; i++) {
+    const ip = indexPath(where, i);
+    const g = asObject(p, raw[i], ip);
+    if (g === undefined) continue;
+    const merged: Record<string, unknown> = {};
+    for (const k of INHERITED_KEYS) if (obj[k] !== undefined) merged[k] = obj[k];
+    for (const [k, v] of Object.entries(g)) if (k !== 'name') merged[k] = v;
+    const name = readString(p, g, 'name', ip, {});
+    if (name !== '' && !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) p.add(joinPath(ip, 'name'), name, 'a name of 1..64 letters, digits, _ . -');
+    if (names.has(name)) p.add(joinPath(ip, 'name'), name, 'a name no other group of this port has');
+    names.add(name);
+    groups.push({ ...checkGenerator(p, merged, ip, ctx), name });
+  }
+  return { kind: 'groups', groups };
+}
+
+/** A share: a number in [0, 1] or a percentage like "80%". */
+function readShare(p: Problems, obj: Record<string, unknown>, key: string, path: string, opts: { exclusive?: boolean } = {}): number {
+  const v = obj[key];
+  const n = typeof v === 'string' && /^\s*[0-9.]+\s*%\s*$/.test(v) ? Number(v.trim().slice(0, -1).trim()) / 100 : typeof v === 'number' ? v : NaN;
+  const ok = Number.isFinite(n) && (opts.exclusive ? n > 0 && n < 1 : n >= 0 && n <= 1);
+  if (!ok) {
+    p.add(joinPath(path, key), v, `a share ${opts.exclusive ? 'strictly between 0 and 1' : 'from 0 to 1'}: a number like 0.25 or a percentage like "25%"`);
+    return opts.exclusive ? 0.5 : 0;
+  }
+  return n;
+}
+
+/** `slo:` { latency: { percentile: 99, bound: 50us }, loss: 0.1%, rate: 1Mpps } — every part optional, at least one. */
+function checkSlo(p: Problems, raw: unknown, path: string, hz: number): SloSpec | null {
+  const o = asObject(p, raw, path);
+  if (o === undefined) return null;
+  rejectUnknownKeys(p, o, ['latency', 'loss', 'rate'], path);
+  if (o['latency'] === undefined && o['loss'] === undefined && o['rate'] === undefined) {
+    p.add(path, raw, 'at least one of latency: { percentile, bound }, loss: SHARE, rate: PPS');
+    return null;
+  }
+  let latency: SloSpec['latency'] = null;
+  if (o['latency'] !== undefined) {
+    const lp = joinPath(path, 'latency');
+    const l = asObject(p, o['latency'], lp);
+    if (l !== undefined) {
+      rejectUnknownKeys(p, l, ['percentile', 'bound'], lp);
+      const percentile = readNumber(p, l, 'percentile', lp, { min: 0, exclusiveMin: true, max: 100 });
+      const boundCycles = readDurationCycles(p, l['bound'], joinPath(lp, 'bound'), hz, { positive: true });
+      latency = { percentile, boundUs: (boundCycles / hz) * 1e6 };
+    }
+  }
+  const maxLoss = o['loss'] === undefined ? null : readShare(p, o, 'loss', path);
+  let minRatePps: number | null = null;
+  if (o['rate'] !== undefined) {
+    const r = parseRate(o['rate']);
+    if (r === null || r.kind !== 'pps') p.add(joinPath(path, 'rate'), o['rate'], 'a packet rate like 1Mpps or 500kpps (the least the group must be delivered, or all it offers when it offers less)');
+    else minRatePps = r.pps;
+  }
+  return { latency, maxLoss, minRatePps };
+}
+
+/** Renewals expected of `flows` flows living `lifetimeCycles` on average, over a run: the churn's fresh tuples, with head-room. */
+function churnReserve(flows: number, lifetimeCycles: number, durationCycles: number): number {
+  return Math.ceil(1.25 * flows * (durationCycles / lifetimeCycles)) + 16;
+}
+
+/** `churn:` { lifetime: 10ms, distribution: exponential }. */
+function checkChurn(p: Problems, raw: unknown, path: string, flows: number, ctx: TrafficContext): ChurnSpec | null {
+  const o = asObject(p, raw, path);
+  if (o === undefined) return null;
+  rejectUnknownKeys(p, o, ['lifetime', 'distribution'], path);
+  const lifetimeCycles = readDurationCycles(p, o['lifetime'], joinPath(path, 'lifetime'), ctx.hz, { positive: true });
+  const distribution = readString(p, o, 'distribution', path, { oneOf: CHURN_DISTRIBUTIONS, default: 'exponential' }) as ChurnSpec['distribution'];
+  if (!(lifetimeCycles > 0)) return null;
+  const reserve = churnReserve(flows, lifetimeCycles, ctx.durationCycles);
+  if (flows + reserve > MAX_FLOWS) {
+    p.add(joinPath(path, 'lifetime'), o['lifetime'], `a longer lifetime: ${flows} flows renewed every ${formatDurationSeconds(lifetimeCycles / ctx.hz)} over the run need ~${reserve} new flows, and a group may have at most ${MAX_FLOWS}`);
+    return null;
+  }
+  return { lifetimeCycles, distribution, reserve };
 }
 
 function checkGenerator(p: Problems, obj: Record<string, unknown>, path: string, ctx: TrafficContext): GeneratorSpec {
@@ -100,6 +211,25 @@ function checkGenerator(p: Problems, obj: Record<string, unknown>, path: string,
   const spec: GeneratorSpec = { kind: 'generator', flows, proto, sizes, rate, arrivals, startCycles, srcNet, dstNet, dstHosts };
   // Only when given: a scenario without a profile resolves (and records) exactly as before.
   if (profile !== null) spec.profile = profile;
+  if (obj['slo'] !== undefined) {
+    const slo = checkSlo(p, obj['slo'], joinPath(path, 'slo'), ctx.hz);
+    if (slo !== null) spec.slo = slo;
+  }
+  if (obj['churn'] !== undefined) {
+    const churn = checkChurn(p, obj['churn'], joinPath(path, 'churn'), flows, ctx);
+    if (churn !== null) spec.churn = churn;
+  }
+  if (obj['elephants'] !== undefined) {
+    const ep = joinPath(path, 'elephants');
+    const e = asObject(p, obj['elephants'], ep);
+    if (e !== undefined) {
+      rejectUnknownKeys(p, e, ['flows', 'traffic'], ep);
+      const flowShare = readShare(p, e, 'flows', ep, { exclusive: true });
+      const trafficShare = readShare(p, e, 'traffic', ep, { exclusive: true });
+      if (flows < 2) p.add(ep, obj['elephants'], 'elephants and mice need at least 2 flows');
+      spec.elephants = { flowShare, trafficShare };
+    }
+  }
   return spec;
 }
 

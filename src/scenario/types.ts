@@ -39,6 +39,8 @@ export interface Scenario {
   io?: PortIoSpec[];
   /** `events:` (events.ts), sorted by time; absent when the file has none. */
   events?: ScenarioEvent[];
+  /** `controller:` (control.ts): how a controller is held to account; absent when the file has none. */
+  controller?: ControllerSpec;
   /** Absolute path of the scenario file; null if validated from an object. */
   sourcePath: string | null;
 }
@@ -49,7 +51,33 @@ export type ScenarioEvent =
   | { atCycles: number; kind: 'nf-fail' | 'nf-recover'; module: string }
   | { atCycles: number; kind: 'link-down' | 'link-up'; port: string }
   | { atCycles: number; kind: 'line-rate'; port: string; lineRateBps: number }
-  | { atCycles: number; kind: 'core-offline' | 'core-online'; core: number };
+  | { atCycles: number; kind: 'core-offline' | 'core-online'; core: number }
+  /** The control channel: the telemetry of the control points in [at, at + for) is lost (the controller is not asked), or reaches the controller `periods` control points late. */
+  | { atCycles: number; kind: 'telemetry-loss'; forCycles: number }
+  | { atCycles: number; kind: 'telemetry-delay'; forCycles: number; periods: number };
+
+/** `controller:` — the scenario's terms for whatever controller drives it. */
+export interface ControllerSpec {
+  /** What a missed control point does: 'fail' (default) ends the run with an error; 'no-action' counts the period as no action and records the miss. */
+  onMiss: 'fail' | 'no-action';
+  /** Control points between a controller's answer and its taking effect (a slow control plane); default 0. */
+  actuationDelay: number;
+  /** Wall-clock ms to wait for an answer at a control point; null: the caller's default. */
+  timeoutMs: number | null;
+}
+
+/** A flow group's service level objective (`slo:`), as metrics/series.ts defines it. */
+export type { SloSpec } from '../metrics/series.js';
+import type { SloSpec } from '../metrics/series.js';
+
+/** Flow churn (`churn:`): each of the group's flows lives for a drawn lifetime, then a new flow takes its place. */
+export interface ChurnSpec {
+  /** Mean lifetime of a flow, cycles. */
+  lifetimeCycles: number;
+  distribution: 'fixed' | 'exponential' | 'pareto';
+  /** Fresh 5-tuples drawn for the new flows (beyond `flows`): the run's expected need with head-room; when used up, the first ones are reused. */
+  reserve: number;
+}
 
 export interface MachineSpec {
   /** Default "generic", or the preset's name. */
@@ -82,7 +110,7 @@ export interface PortSpec {
   traffic: TrafficSpec | null;
 }
 
-export type TrafficSpec = GeneratorSpec | PcapSpec;
+export type TrafficSpec = GeneratorSpec | GroupsSpec | PcapSpec;
 
 /**
  * Rates in bits per second (kind 'bps') count bits on the wire, the same way
@@ -122,6 +150,18 @@ export interface GeneratorSpec {
    * without one resolves and records exactly as before.
    */
   profile?: RateProfileSpec;
+  /** Flow-group fields (given in the file, or inside `groups:`): absent when not given, so older scenarios resolve as before. */
+  name?: string;
+  slo?: SloSpec;
+  churn?: ChurnSpec;
+  /** `elephants:` a share of the flows (the first ones) carries a share of the packets. */
+  elephants?: { flowShare: number; trafficShare: number };
+}
+
+/** `traffic.groups:` several generators on one port, each a flow group with its own flows, profile and SLO, merged in time order on the wire. */
+export interface GroupsSpec {
+  kind: 'groups';
+  groups: (GeneratorSpec & { name: string })[];
 }
 
 export interface PcapSpec {

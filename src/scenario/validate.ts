@@ -53,7 +53,7 @@ import {
   MAX_LINE_RATE_BPS,
 } from './limits.js';
 import { controlPoints, formatCount, offeredFrames } from './work.js';
-import { checkTraffic } from './traffic.js';
+import { checkTraffic, generatorFlowIds, generatorsOf } from './traffic.js';
 import { POLICIES, defaultPolicyParams, type PolicyName } from '../sched/policy.js';
 import type {
   EdgeSpec,
@@ -68,6 +68,7 @@ import type {
   TaskRoot,
   TaskSpec,
   SchedulerSpec,
+  ControllerSpec,
   SyscallMode,
   ValidateOptions,
 } from './types.js';
@@ -91,6 +92,7 @@ const TOP_KEYS = [
   'taps',
   'io',
   'events',
+  'controller',
 ] as const;
 const MACHINE_KEYS = ['name', 'hz', 'cores', 'sockets', 'preset', 'presetFile', 'ddio'] as const;
 const PORT_KEYS = ['name', 'lineRate', 'rxQueues', 'rxRingSize', 'senderBuffer', 'traffic'] as const;
@@ -266,6 +268,7 @@ export function checkScenario(
   const portsBefore = p.count;
   const portsRaw = readArray(p, top, 'ports', '', { minLength: 1 });
   let flows = 0;
+  const groupNames = new Map<string, string>();
   for (let i = 0; i < portsRaw.length; i++) {
     const path = indexPath('ports', i);
     const spec = checkPort(p, portsRaw[i], path, {
@@ -280,15 +283,22 @@ export function checkScenario(
     if (claimName(p, names, spec.name, joinPath(path, 'name'), path)) {
       names.ports.set(spec.name, { index: i, spec });
     }
-    if (spec.traffic?.kind === 'generator') {
-      if (flows + spec.traffic.flows > MAX_TOTAL_FLOWS) {
+    const portFlows = generatorsOf(spec.traffic).reduce((n, g) => n + generatorFlowIds(g), 0);
+    if (portFlows > 0) {
+      if (flows + portFlows > MAX_TOTAL_FLOWS) {
         p.add(
           joinPath(joinPath(path, 'traffic'), 'flows'),
-          spec.traffic.flows,
-          `at most ${MAX_TOTAL_FLOWS - flows} flows here: all ports together may have at most ${MAX_TOTAL_FLOWS} (the ports before this one have ${flows})`,
+          spec.traffic?.kind === 'generator' ? spec.traffic.flows : portFlows,
+          `at most ${MAX_TOTAL_FLOWS - flows} flows here${generatorsOf(spec.traffic).some((g) => g.churn !== undefined) ? ' (with the new flows churn draws)' : ''}: all ports together may have at most ${MAX_TOTAL_FLOWS} (the ports before this one have ${flows})`,
         );
       }
-      flows += spec.traffic.flows;
+      flows += portFlows;
+    }
+    // A flow group is named by controllers and reports: its name (a port's one generator: the port's) is unique in the scenario.
+    for (const g of generatorsOf(spec.traffic)) {
+      const gname = g.name ?? spec.name;
+      if (groupNames.has(gname)) p.add(joinPath(path, 'traffic'), gname, `flow group names unique in the scenario: "${gname}" is also ${groupNames.get(gname)}`);
+      else groupNames.set(gname, `a flow group of port ${spec.name}`);
     }
     ports.push(spec);
   }
@@ -328,7 +338,8 @@ export function checkScenario(
   const schedulers = checkSchedulers(p, readArray(p, top, 'schedulers', '', { default: [] }), hz, machineOut.coresOk ? machine.cores : undefined);
   const taps = checkTaps(p, readArray(p, top, 'taps', '', { default: [] }), names, opts.baseDir, ctx.outputCheck);
   const io = checkIo(p, top['io'], ports.map((x) => x.name));
-  const events = checkEvents(p, readArray(p, top, 'events', '', { default: [] }), eventNames(names, machineOut.coresOk ? machine.cores : undefined), hz, durationCycles);
+  const events = checkEvents(p, readArray(p, top, 'events', '', { default: [] }), eventNames(names, machineOut.coresOk ? machine.cores : undefined), hz, durationCycles, controlPeriodCycles);
+  const controller = top['controller'] === undefined ? null : checkController(p, top['controller']);
 
   return {
     version: 1,
@@ -350,6 +361,7 @@ export function checkScenario(
     // Only when given: virtual-time results (and their records) stay as they were.
     ...(io.length > 0 ? { io } : {}),
     ...(events.length > 0 ? { events } : {}),
+    ...(controller !== null ? { controller } : {}),
     sourcePath: ctx.sourcePath,
   };
 }
@@ -824,6 +836,20 @@ function checkCoverage(p: Problems, names: Names, tasks: TaskSpec[]): void {
 }
 
 /** What events may name: NF modules (not queues) and ports with traffic. */
+/** Most control points an answer may wait before it takes effect. */
+export const MAX_ACTUATION_DELAY = 1000;
+
+/** `controller:` { onMiss: fail | no-action, actuationDelay: K, timeout: MS }. */
+function checkController(p: Problems, raw: unknown): ControllerSpec | null {
+  const o = asObject(p, raw, 'controller');
+  if (o === undefined) return null;
+  rejectUnknownKeys(p, o, ['onMiss', 'actuationDelay', 'timeout'], 'controller');
+  const onMiss = readString(p, o, 'onMiss', 'controller', { oneOf: ['fail', 'no-action'], default: 'fail' }) as ControllerSpec['onMiss'];
+  const actuationDelay = readInt(p, o, 'actuationDelay', 'controller', { min: 0, max: MAX_ACTUATION_DELAY, default: 0 });
+  const timeoutMs = o['timeout'] === undefined ? null : readInt(p, o, 'timeout', 'controller', { min: 1, max: 3_600_000 });
+  return { onMiss, actuationDelay, timeoutMs };
+}
+
 function eventNames(names: Names, cores: number | undefined): EventNames {
   const nfModules = new Set<string>();
   for (const [n, info] of names.modules) if (info.kind !== undefined && !info.kind.isQueue) nfModules.add(n);

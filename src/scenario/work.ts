@@ -10,6 +10,7 @@
  * (traffic/rate-profile.ts). Pcap replay is left out: how many frames a trace holds is known only
  * once it is read.
  */
+import { generatorsOf } from './traffic.js';
 import { WIRE_OVERHEAD_BYTES } from '../util/units.js';
 import { MAX_CONTROL_POINTS, MIN_CONTROL_PERIOD_SECONDS } from './limits.js';
 import type { GeneratorSpec, PortSpec } from './types.js';
@@ -41,9 +42,15 @@ export function offeredFrames(ports: readonly PortSpec[], hz: number, durationCy
   let largest: OfferedFrames['largest'] = null;
   for (const port of ports) {
     const t = port.traffic;
-    if (t === null || t.kind !== 'generator') continue;
-    const pps = generatorPps(t, port.lineRateBps);
-    const frames = (pps * offeredCycles(t, durationCycles)) / hz;
+    const gens = generatorsOf(t);
+    if (gens.length === 0) continue;
+    let pps = 0;
+    let frames = 0;
+    for (const g of gens) {
+      const gp = generatorPps(g, port.lineRateBps);
+      pps += gp;
+      frames += (gp * offeredCycles(g, durationCycles)) / hz;
+    }
     total += frames;
     if (largest === null || frames > largest.frames) largest = { port: port.name, pps, frames };
   }

@@ -275,7 +275,7 @@ describe('validateScenario: one error listing every problem', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect(err!.message.split('\n')).toEqual([
       'scenario: 10 problems',
-      '  - durations: got "5ms", unknown field (did you mean "duration"?); expected one of: version, name, description, seed, duration, warmup, controlPeriod, threads, machine, ports, modules, edges, tasks, schedulers, taps, io, events',
+      '  - durations: got "5ms", unknown field (did you mean "duration"?); expected one of: version, name, description, seed, duration, warmup, controlPeriod, threads, machine, ports, modules, edges, tasks, schedulers, taps, io, events, controller',
       '  - name: got "Bad Name", expected a name like rtc-vs-pl (lower-case letters, digits, "-", "_" or ".", starting with a letter or digit)',
       '  - machine.hz: got 2.6, expected a clock frequency like 2.6GHz, 3400MHz or 2.6e9 (Hz), between 1MHz and 100GHz',
       '  - duration: got nothing, expected a duration like 10ms, 250us, 2s or 5000cycles (a bare number is seconds), > 0',
@@ -436,7 +436,7 @@ describe('validateScenario: ports and traffic', () => {
         }),
       ),
     ).toEqual([
-      'ports[0].traffic.burst: unknown field; expected one of: flows, proto, frameSize, frameSizes, rate, arrivals, start, srcNet, dstNet, dstHosts, profile',
+      'ports[0].traffic.burst: unknown field; expected one of: flows, proto, frameSize, frameSizes, rate, arrivals, start, srcNet, dstNet, dstHosts, profile, slo, churn, elephants',
       'ports[0].traffic.flows: an integer between 1 and 1000000',
       'ports[0].traffic.proto: one of: udp, tcp',
       'ports[0].traffic.frameSize: an integer between 64 and 1522',
