@@ -118,17 +118,28 @@ class Session implements ExternalController {
     try {
       if (this.hz === 0) throw new Error('hello was not sent before the first control point (call hello(scenario) first)');
       this.send(telemetryMessage(t, this.hz));
-      const reply = await this.next(t.epoch);
-      return readActions(reply, t.epoch);
+      const deadline = Date.now() + this.replyTimeoutMs;
+      for (;;) {
+        const reply = await this.next(t.epoch, Math.max(1, deadline - Date.now()));
+        // Where misses count as no action, a reply that came after its control point's timeout is dropped.
+        if (this.tolerateMisses && isLateReply(reply, t.epoch)) continue;
+        return readActions(reply, t.epoch);
+      }
     } catch (err) {
       // The run fails on this error: stop the controller now, not at close().
-      void this.transport.abort();
+      // Unless the scenario counts a miss as no action: then the session goes
+      // on (a controller that is gone fails every later control point).
+      if (!this.tolerateMisses) void this.transport.abort();
       throw err;
     }
   };
 
+  /** The scenario's `controller.onMiss` is no-action: errors are misses, the session stays. */
+  private tolerateMisses = false;
+
   hello(s: Scenario): void {
     this.hz = s.hz;
+    this.tolerateMisses = s.controller?.onMiss === 'no-action';
     // A controller already gone is reported at the first control point, which names it.
     if (this.fault) return;
     this.send(helloMessage(s));
@@ -160,7 +171,7 @@ class Session implements ExternalController {
   }
 
   /** The next message, or the fault / timeout that prevents it. */
-  private next(epoch: number): Promise<unknown> {
+  private next(epoch: number, timeoutMs: number): Promise<unknown> {
     if (this.queue.length > 0) return Promise.resolve(this.queue.shift());
     if (this.fault) return Promise.reject(this.fault);
     return new Promise((resolve, reject) => {
@@ -172,7 +183,7 @@ class Session implements ExternalController {
       const timer = setTimeout(() => {
         done();
         reject(new Error(`${this.transport.name} sent no reply to the telemetry of epoch ${epoch} within ${this.replyTimeoutMs} ms (the reply timeout); expected an actions message`));
-      }, this.replyTimeoutMs);
+      }, timeoutMs);
       this.waiter = (m) => {
         done();
         resolve(m);
@@ -183,6 +194,13 @@ class Session implements ExternalController {
       };
     });
   }
+}
+
+/** An actions message for an earlier control point. */
+function isLateReply(m: unknown, epoch: number): boolean {
+  if (m === null || typeof m !== 'object') return false;
+  const r = m as Record<string, unknown>;
+  return r['type'] === 'actions' && typeof r['epoch'] === 'number' && r['epoch'] < epoch;
 }
 
 /** Splits a command line: spaces separate words, single or double quotes group them, no other shell syntax. */

@@ -11,6 +11,9 @@ import type { ResultRecord } from '../metrics/record.js';
 import type { ControlAction, CoreTelemetry, Telemetry } from '../engine/telemetry.js';
 import type { Scenario, ScenarioEvent } from '../scenario/types.js';
 import { EMU_VERSION } from '../version.js';
+import type { PeriodPoint, SloSpec } from '../metrics/series.js';
+import { Actions } from '../engine/actions.js';
+import { flowGroupsOf } from '../engine/flow-groups.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -25,8 +28,14 @@ export interface HelloMessage {
   durationCycles: number;
   durationSeconds: number;
   cores: number[];
-  tasks: { name: string; core: number; chain: string; batch: number; weight: number }[];
+  tasks: { name: string; core: number; chain: string; batch: number; weight: number; priority: number; detached: boolean }[];
   chains: { name: string; tasks: string[] }[];
+  /** Chain instances a flow group can be steered to: the chain that reads each RX queue. */
+  instances: { chain: string; port: string; queue: number }[];
+  /** Flow groups: their flow ids are firstFlow .. firstFlow + ids - 1 (ids = flows + the fresh ones churn draws). */
+  groups: { name: string; port: string; flows: number; firstFlow: number; ids: number; slo: SloSpec | null }[];
+  /** The scenario's terms for controllers (`controller:`). */
+  controller: { onMiss: 'fail' | 'no-action'; actuationDelay: number };
 }
 
 export interface TelemetryMessage {
@@ -37,6 +46,10 @@ export interface TelemetryMessage {
   cores: CoreTelemetry[];
   /** The scenario's events timed in the period that ends at this control point, with their time in seconds too. */
   events: (ScenarioEvent & { atSeconds: number })[];
+  /** The period measured: rates, drops by reason, latency percentiles, in all and per flow group; queues and knobs per task. */
+  period: PeriodPoint;
+  /** > 0: this telemetry is that many control points old (a telemetry-delay event). */
+  staleBy: number;
 }
 
 export interface ActionsMessage {
@@ -57,6 +70,7 @@ export interface SummaryMessage {
 export type EmuMessage = HelloMessage | TelemetryMessage | SummaryMessage;
 
 export function helloMessage(s: Scenario): HelloMessage {
+  const groups = flowGroupsOf(s);
   const chains = new Map<string, string[]>();
   for (const t of s.tasks) {
     const list = chains.get(t.chain) ?? [];
@@ -74,8 +88,11 @@ export function helloMessage(s: Scenario): HelloMessage {
     durationCycles: s.durationCycles,
     durationSeconds: s.durationCycles / s.hz,
     cores: [...new Set(s.tasks.map((t) => t.core))].sort((a, b) => a - b),
-    tasks: s.tasks.map((t) => ({ name: t.name, core: t.core, chain: t.chain, batch: t.batch, weight: t.weight })),
+    tasks: s.tasks.map((t) => ({ name: t.name, core: t.core, chain: t.chain, batch: t.batch, weight: t.weight, priority: t.priority, detached: t.detached })),
     chains: [...chains].map(([name, tasks]) => ({ name, tasks })),
+    instances: new Actions(s, groups).instanceList(),
+    groups: groups.groups.map((g) => ({ name: g.name, port: g.portName, flows: g.flows, firstFlow: g.firstFlow, ids: g.ids, slo: g.slo })),
+    controller: { onMiss: s.controller?.onMiss ?? 'fail', actuationDelay: s.controller?.actuationDelay ?? 0 },
   };
 }
 
@@ -83,6 +100,8 @@ export function telemetryMessage(t: Telemetry, hz: number): TelemetryMessage {
   return {
     type: 'telemetry', epoch: t.epoch, atCycles: t.atCycles, atSeconds: t.atCycles / hz, cores: t.cores,
     events: t.events.map((e) => ({ ...e, atSeconds: e.atCycles / hz })),
+    period: t.period,
+    staleBy: t.staleBy,
   };
 }
 

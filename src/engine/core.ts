@@ -44,6 +44,7 @@ import type { SharedState } from './shared.js';
 import { ActorStats } from './stats.js';
 import type { TapSink } from './tap.js';
 import type { TaskTelemetry } from './telemetry.js';
+import { flowGroupsOf } from './flow-groups.js';
 import { MAX_BATCH } from '../packet/batch.js';
 
 export const STEP_DONE = 0;
@@ -117,7 +118,7 @@ export class CoreActor implements Actor, RunContext {
     this.actorId = coreId;
     // A core without tasks keeps no per-flow counters.
     const busy = plan.tasks.some((t) => t.core === coreId);
-    this.stats = new ActorStats(plan, flowCount, busy ? 'core' : 'none');
+    this.stats = new ActorStats(plan, flowCount, busy ? 'core' : 'none', flowGroupsOf(scenario).count);
     this.outputs = new CoreOutputs(coreId, plan.channels, shared.rings, shared.deqTimes, (a) => shared.loadClock(a));
     this.dp = new CoreDatapath(coreId, plan, scenario, shared, this.stats, this.outputs, taps);
     const built = buildTasks(coreId, plan, scenario, shared, this.dp, writerOfPort);
@@ -406,6 +407,14 @@ export class CoreActor implements Actor, RunContext {
     return true;
   }
 
+  /** Control action: new strict / RT priority for the entity of a task. */
+  setPriority(taskName: string, priority: number): boolean {
+    const t = this.tasks.find((x) => x.name === taskName);
+    if (t === undefined) return false;
+    this.sched.setPriority(t.ent, priority);
+    return true;
+  }
+
   /**
    * Control action: attach or detach a chain (its tasks become schedulable /
    * stop being scheduled). Control points fall between runs, so a detach
@@ -425,7 +434,7 @@ export class CoreActor implements Actor, RunContext {
       id: t.id, name: t.name, packets: st.taskPackets[t.id]!, batches: st.taskBatches[t.id]!,
       busyCycles: st.taskCycles[t.id]!, waitCycles: st.taskWaitCycles[t.id]!, switchCycles: st.taskSwitchCycles[t.id]!,
       contextSwitches: st.taskSwitches[t.id]!, preemptions: st.taskPreemptions[t.id]!, syscalls: st.taskSyscalls[t.id]!,
-      timeouts: st.taskTimeouts[t.id]!, detached: t.detached,
+      timeouts: st.taskTimeouts[t.id]!, detached: t.detached, batch: t.batch,
     }));
   }
 

@@ -36,6 +36,7 @@ import type { CoreOutputs } from './output.js';
 import type { SharedState } from './shared.js';
 import { ActorStats, BATCH_BUCKETS } from './stats.js';
 import type { TapSink } from './tap.js';
+import { flowGroupsOf, type FlowGroups } from './flow-groups.js';
 import { EMIT_CHANNEL, EMIT_SINK, EMIT_TX, type EmissionLog } from './emission-log.js';
 
 /** Bytes of a packet's descriptor line (an mbuf header's first cache line). */
@@ -133,6 +134,8 @@ export class CoreDatapath implements NfContext, ArrivalSink {
   runStart = 0;
 
   /** COLD: the hardware model of this core and the NF instances of its modules. */
+  private readonly groups: FlowGroups;
+
   constructor(
     readonly coreId: number,
     plan: Plan,
@@ -143,6 +146,7 @@ export class CoreDatapath implements NfContext, ArrivalSink {
     private readonly taps: TapSink,
   ) {
     this.pool = shared.pool;
+    this.groups = flowGroupsOf(scenario);
     this.reasonCount = plan.reasons.length;
     this.gateOverflowId = plan.reasons.indexOf('gate_overflow');
     this.deadendId = plan.reasons.indexOf('deadend');
@@ -466,6 +470,7 @@ export class CoreDatapath implements NfContext, ArrivalSink {
     if (moduleId >= 0) st.moduleDrops[moduleId * this.reasonCount + reasonId]++;
     const f = this.pool.flowId[h]!;
     if (f < st.flowDropped.length) st.flowDropped[f]++;
+    st.groupDrops[this.groups.groupOf(f) * this.reasonCount + reasonId]++;
     freePacket(this.pool, h);
   }
 
@@ -476,6 +481,7 @@ export class CoreDatapath implements NfContext, ArrivalSink {
     st.inputDrops[inputId]++;
     const f = this.pool.flowId[h]!;
     if (f < st.flowDropped.length) st.flowDropped[f]++;
+    st.groupDrops[this.groups.groupOf(f) * this.reasonCount + reasonId]++;
     freePacket(this.pool, h);
   }
 
@@ -494,6 +500,9 @@ export class CoreDatapath implements NfContext, ArrivalSink {
     }
     const f = pool.flowId[h]!;
     if (f < st.flowDelivered.length) st.flowDelivered[f]++; // NO_FLOW (pcap) is out of range
+    const g = this.groups.groupOf(f);
+    st.groupDelivered[g]++;
+    st.periodLatency[g]!.record(t - pool.ingressCycles[h]!);
     if (sinkIndex < this.portCount) {
       const tap = this.taps.txTap(sinkIndex);
       if (tap >= 0) this.taps.record(tap, this.coreId, pool, h, t);

@@ -18,7 +18,9 @@ import { FrameWriter } from '../traffic/frame-writer.js';
 import { ABORT, EPOCH, SNAPSHOT, SharedState, type SharedHandles } from './shared.js';
 import { snapshotStats, type ActorStatsSnapshot } from './stats.js';
 import { TapCollector, type TapRecords } from './tap.js';
-import type { ControlAction, CoreTelemetry } from './telemetry.js';
+import type { CoreTelemetry } from './telemetry.js';
+import type { EngineOp } from './actions.js';
+import { LatencyHistogram, type LatencyHistogramSnapshot } from '../metrics/histogram.js';
 
 export interface HostTask {
   workerIndex: number;
@@ -49,7 +51,7 @@ export interface HostResult {
 
 export type HostMessage =
   | { type: 'epochDone'; worker: number; epoch: number }
-  | { type: 'epoch'; worker: number; epoch: number; cores: CoreTelemetry[] }
+  | { type: 'epoch'; worker: number; epoch: number; cores: CoreTelemetry[]; period: WorkerPeriod }
   | { type: 'progress'; worker: number };
 
 /** Steps an actor may take in a row before the host moves on to the next one. */
@@ -79,6 +81,7 @@ export function runHost(task: HostTask): HostResult {
   const taps = new TapCollector(plan);
   const actors: Actor[] = [];
   const cores: CoreActor[] = [];
+  const nics: NicActor[] = [];
   // Random flows of each generator port, made once per worker when needed.
   const flowsOf = new Map<number, ReturnType<typeof NicActor.flowsFor>>();
   const flows = (p: number) => {
@@ -95,7 +98,9 @@ export function runHost(task: HostTask): HostResult {
   };
   for (const nic of plan.nics) {
     if (workerOf(nic.actor) !== w) continue;
-    actors.push(new NicActor(nic, plan, scenario, shared, workerOf, task.flowCount, task.flowBases[nic.port]!, flows(nic.port)));
+    const actor = new NicActor(nic, plan, scenario, shared, workerOf, task.flowCount, flows(nic.port));
+    nics.push(actor);
+    actors.push(actor);
   }
   for (let c = 0; c < plan.cores; c++) {
     if (workerOf(c) !== w) continue;
@@ -202,23 +207,23 @@ export function runHost(task: HostTask): HostResult {
       backlogs: c.taskBacklogs(),
       tasks: c.taskTelemetry(),
     }));
-    task.port.postMessage({ type: 'epoch', worker: w, epoch, cores: telemetry } satisfies HostMessage);
+    task.port.postMessage({ type: 'epoch', worker: w, epoch, cores: telemetry, period: periodOf(actors, cores) } satisfies HostMessage);
     if (epoch === task.epochEnds.length - 1) break;
     // Wait for the main thread to apply the controller's actions and release the next epoch.
-    let actions: ControlAction[] | null = null;
+    let ops: EngineOp[] | null = null;
     for (;;) {
       if (shared.aborted()) throw stallOrAbort(shared, actors);
-      if (actions === null) {
+      if (ops === null) {
         const m = receiveMessageOnPort(task.port);
         if (m !== undefined) {
-          const msg = m.message as { type: 'actions'; epoch: number; actions: ControlAction[] };
-          if (msg.type === 'actions' && msg.epoch === epoch) actions = msg.actions;
+          const msg = m.message as ActionsMessage;
+          if (msg.type === 'actions' && msg.epoch === epoch) ops = msg.ops;
         }
       }
-      if (actions !== null && Atomics.load(control, EPOCH) > epoch) break;
-      Atomics.wait(control, EPOCH, epoch, actions === null ? 5 : PARK_TIMEOUT_MS);
+      if (ops !== null && Atomics.load(control, EPOCH) > epoch) break;
+      Atomics.wait(control, EPOCH, epoch, ops === null ? 5 : PARK_TIMEOUT_MS);
     }
-    for (const act of actions) applyAction(act, cores);
+    for (const op of ops) applyOp(op, cores, nics);
   }
 
   const actorResults: ActorResult[] = actors.map((a) => ({
@@ -231,19 +236,70 @@ export function runHost(task: HostTask): HostResult {
   return { workerIndex: w, actors: actorResults, taps: taps.drain() };
 }
 
-function applyAction(act: ControlAction, cores: CoreActor[]): void {
-  switch (act.type) {
-    case 'setBatch':
-      for (const c of cores) if (c.hasTask(act.task)) c.setBatch(act.task, act.batch);
+/** The main thread's answer at a control point: the engine operations to apply, in order. */
+export interface ActionsMessage {
+  type: 'actions';
+  epoch: number;
+  ops: EngineOp[];
+}
+
+function applyOp(op: EngineOp, cores: CoreActor[], nics: NicActor[]): void {
+  switch (op.op) {
+    case 'batch':
+      for (const c of cores) if (c.hasTask(op.task)) c.setBatch(op.task, op.batch);
       return;
-    case 'setWeight':
-      for (const c of cores) c.setWeight(act.task, act.weight);
+    case 'weight':
+      for (const c of cores) c.setWeight(op.task, op.weight);
       return;
-    case 'attach':
-    case 'detach':
-      for (const c of cores) c.setAttached(act.chain, act.type === 'attach');
+    case 'priority':
+      for (const c of cores) c.setPriority(op.task, op.priority);
       return;
+    case 'attached':
+      for (const c of cores) c.setAttached(op.chain, op.on);
+      return;
+    default:
+      for (const n of nics) if (n.portIndex === op.port) n.applyOp(op);
   }
+}
+
+/** What a worker counted per flow group up to a control point (cumulative), and the latency of each group's deliveries in the period. */
+export interface WorkerPeriod {
+  groupGenerated: Float64Array;
+  groupDelivered: Float64Array;
+  groupDrops: Float64Array;
+  /** Per group (and unassigned): the period's latency histogram, null when empty. */
+  latency: (LatencyHistogramSnapshot | null)[];
+}
+
+/** COLD: the worker's actors' group counters summed (in actor order: integers, so any order gives the same sums), and their period histograms, reset. */
+function periodOf(actors: Actor[], cores: CoreActor[]): WorkerPeriod {
+  const first = actors[0]!.stats;
+  const out: WorkerPeriod = {
+    groupGenerated: new Float64Array(first.groupGenerated.length),
+    groupDelivered: new Float64Array(first.groupDelivered.length),
+    groupDrops: new Float64Array(first.groupDrops.length),
+    latency: [],
+  };
+  for (const a of actors) {
+    const st = a.stats;
+    for (let g = 0; g < st.groupGenerated.length; g++) {
+      out.groupGenerated[g] += st.groupGenerated[g]!;
+      out.groupDelivered[g] += st.groupDelivered[g]!;
+    }
+    for (let k = 0; k < st.groupDrops.length; k++) out.groupDrops[k] += st.groupDrops[k]!;
+  }
+  let merged: LatencyHistogram[] | null = null;
+  for (const c of cores) {
+    const hs = c.stats.periodLatency;
+    if (hs.length === 0) continue;
+    merged ??= hs.map(() => new LatencyHistogram({ significantDigits: 2 }));
+    for (let g = 0; g < hs.length; g++) {
+      if (hs[g]!.count > 0) merged[g]!.mergeSnapshot(hs[g]!.snapshot());
+      hs[g]!.reset();
+    }
+  }
+  out.latency = merged === null ? [] : merged.map((h) => (h.count === 0 ? null : h.snapshot()));
+  return out;
 }
 
 function stallError(actors: Actor[]): StallError {

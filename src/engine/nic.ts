@@ -27,7 +27,7 @@ import type { NicPlan, Plan } from '../graph/plan.js';
 import type { GeneratorSpec, PcapSpec, PortSpec, Scenario } from '../scenario/types.js';
 import { ConstantArrivals, PoissonArrivals } from '../traffic/arrivals.js';
 import { RateProfile } from '../traffic/rate-profile.js';
-import { makeRandomFlows, type FlowSet } from '../traffic/flows.js';
+import { concatFlows, makeRandomFlows, type FlowSet } from '../traffic/flows.js';
 import { cachedFlowSet, derivedFromFlows } from '../traffic/flow-cache.js';
 import { readPcapFile, type PcapFile } from '../traffic/pcap.js';
 import { DEFAULT_TOEPLITZ_KEY, rssQueue, toeplitzIpv4, toeplitzIpv6 } from '../traffic/rss.js';
@@ -35,6 +35,11 @@ import { SizeSampler, sizeMixFrom } from '../traffic/size-mix.js';
 import { FCS_BYTES, WIRE_OVERHEAD_BYTES } from '../util/units.js';
 import { Prng } from '../util/prng.js';
 import { STEP_BLOCKED, STEP_DONE, STEP_PROGRESS, type Actor } from './core.js';
+import type { EngineOp } from './actions.js';
+import { flowGroupsOf } from './flow-groups.js';
+import { GroupPolicer, PortSteering } from './steering.js';
+import { generatorFlowIds, generatorsOf } from '../scenario/traffic.js';
+import type { ChurnSpec } from '../scenario/types.js';
 import type { SharedState } from './shared.js';
 import { ActorStats } from './stats.js';
 
@@ -64,6 +69,8 @@ interface TrafficSource {
   nextQueue(): number;
   /** Global flow id of the next frame (NO_FLOW for pcap replay). */
   nextFlow(): number;
+  /** Flow group of the next frame (index in FlowGroups; its `count` for pcap replay). */
+  nextGroup(): number;
   /** Describe or write the next frame into buffer h: lenBytes, flowId, flowHash (and bytes or the NEEDS_BYTES marker). */
   fill(pool: PacketPool, h: number, seq: number): void;
   /** Move on to the following frame. */
@@ -82,6 +89,17 @@ function rssOfFlows(flows: FlowSet, rxQueues: number): { queueOfFlow: Uint16Arra
   return { queueOfFlow, hashOfFlow };
 }
 
+/** Pareto shape of churned flow lifetimes: a heavy tail with a finite mean (a modelling choice, not a measurement). */
+const PARETO_SHAPE = 1.5;
+
+/**
+ * One flow group's frames: arrivals (constant or Poisson, under a rate
+ * profile by time change), sizes, and which flow each frame belongs to.
+ * Flows take turns (round robin), or, with `elephants`, the elephant flows
+ * take their share of the frames in an exact, evenly spread sequence and
+ * the mice the rest. With `churn`, each flow slot holds a flow for a drawn
+ * lifetime; the first frame of the slot after that carries a new flow.
+ */
 class GeneratorSource implements TrafficSource {
   private i = 0;
   private arrival: number;
@@ -89,8 +107,22 @@ class GeneratorSource implements TrafficSource {
   private readonly constant: ConstantArrivals | null;
   private readonly poisson: PoissonArrivals | null;
   private readonly sizes: SizeSampler;
-  private readonly queueOfFlow: Uint16Array;
-  private readonly hashOfFlow: Uint32Array;
+  /** The current frame's flow, as an index into the group's flow ids. */
+  private cur = 0;
+  private rr = 0;
+  private readonly slots: number;
+  // Elephants: slots [0, elephants) carry `trafficShare` of the frames.
+  private readonly elephants: number;
+  private readonly trafficShare: number;
+  private eCur = 0;
+  private mCur = 0;
+  // Churn: the flow each slot holds, and when it ends.
+  private readonly slotFlow: Int32Array | null = null;
+  private readonly slotEnd: Float64Array | null = null;
+  private readonly churn: ChurnSpec | null;
+  private readonly churnPrng: Prng;
+  private nextFresh: number;
+  private readonly ids: number;
 
   constructor(
     spec: GeneratorSpec,
@@ -98,8 +130,14 @@ class GeneratorSource implements TrafficSource {
     hz: number,
     durationCycles: number,
     prng: Prng,
-    private readonly flows: FlowSet,
+    /** Global flow id of the group's first flow. */
     private readonly flowBase: number,
+    /** Index of the group's first flow in the port's tables. */
+    private readonly local: number,
+    /** The port's flow -> RX queue table (steering rewrites it) and Toeplitz hashes. */
+    private readonly queueOfFlow: Uint16Array,
+    private readonly hashOfFlow: Uint32Array,
+    readonly group: number,
   ) {
     this.sizes = new SizeSampler(sizeMixFrom(spec.sizes), prng.fork(2));
     const meanFrame = this.sizes.meanFrameBytes();
@@ -122,9 +160,24 @@ class GeneratorSource implements TrafficSource {
       this.arrival = spec.startCycles + (this.poisson ? this.poisson.nextGapCycles() : 0);
     }
     this.frameBytes = this.sizes.next();
-    const rss = derivedFromFlows(flows, `rss ${port.rxQueues}`, () => rssOfFlows(flows, port.rxQueues));
-    this.queueOfFlow = rss.queueOfFlow;
-    this.hashOfFlow = rss.hashOfFlow;
+    this.slots = spec.flows;
+    this.ids = spec.flows + (spec.churn?.reserve ?? 0);
+    this.nextFresh = this.slots;
+    const e = spec.elephants;
+    this.elephants = e === undefined ? 0 : Math.min(this.slots - 1, Math.max(1, Math.round(e.flowShare * this.slots)));
+    this.trafficShare = e === undefined ? 0 : e.trafficShare;
+    this.churn = spec.churn ?? null;
+    this.churnPrng = prng.fork(4);
+    if (this.churn !== null) {
+      this.slotFlow = new Int32Array(this.slots);
+      this.slotEnd = new Float64Array(this.slots);
+      for (let k = 0; k < this.slots; k++) {
+        this.slotFlow[k] = k;
+        // The flows already running at the start are part-way through their lives.
+        this.slotEnd[k] = spec.startCycles + this.churnPrng.nextFloat() * this.lifetime();
+      }
+    }
+    this.cur = this.pick();
   }
   private readonly startCycles: number;
   /** Null: no profile, arrivals exactly as without one. */
@@ -138,7 +191,42 @@ class GeneratorSource implements TrafficSource {
     const t = this.profile!.timeAt(u);
     return t > this.startCycles ? t : this.startCycles;
   }
-  private flowCursor = 0;
+
+  /** A flow's lifetime under churn, cycles. */
+  private lifetime(): number {
+    const c = this.churn!;
+    if (c.distribution === 'fixed') return c.lifetimeCycles;
+    if (c.distribution === 'exponential') return this.churnPrng.nextExp(c.lifetimeCycles);
+    // Pareto with shape a and mean m: scale m (a - 1) / a, drawn as scale / U^(1/a).
+    const scale = (c.lifetimeCycles * (PARETO_SHAPE - 1)) / PARETO_SHAPE;
+    return scale / Math.pow(1 - this.churnPrng.nextFloat(), 1 / PARETO_SHAPE);
+  }
+
+  /** HOT: the slot of frame i, then (with churn) the flow that slot holds at the frame's arrival. */
+  private pick(): number {
+    let slot: number;
+    if (this.elephants === 0) {
+      slot = this.rr;
+      this.rr = this.rr + 1 === this.slots ? 0 : this.rr + 1;
+    } else if (Math.floor((this.i + 1) * this.trafficShare) > Math.floor(this.i * this.trafficShare)) {
+      slot = this.eCur;
+      this.eCur = this.eCur + 1 === this.elephants ? 0 : this.eCur + 1;
+    } else {
+      slot = this.elephants + this.mCur;
+      this.mCur = this.mCur + 1 === this.slots - this.elephants ? 0 : this.mCur + 1;
+    }
+    const ends = this.slotEnd;
+    if (ends === null) return slot;
+    if (this.arrival >= ends[slot]!) {
+      // The slot's flow ended (perhaps several lifetimes ago, unseen): a new flow starts with this frame.
+      let end = ends[slot]!;
+      do end += this.lifetime(); while (this.arrival >= end);
+      ends[slot] = end;
+      this.slotFlow![slot] = this.nextFresh;
+      this.nextFresh = this.nextFresh + 1 === this.ids ? this.slots : this.nextFresh + 1;
+    }
+    return this.slotFlow![slot]!;
+  }
 
   nextArrival(): number { return this.arrival; }
   nextFrameBytes(): number { return this.frameBytes; }
@@ -149,24 +237,25 @@ class GeneratorSource implements TrafficSource {
    * ring is never written, and the cost lands on the consuming cores.
    */
   nextQueue(): number {
-    return this.queueOfFlow[this.flowCursor]!;
+    return this.queueOfFlow[this.local + this.cur]!;
   }
 
   nextFlow(): number {
-    return this.flowBase + this.flowCursor;
+    return this.flowBase + this.cur;
+  }
+
+  nextGroup(): number {
+    return this.group;
   }
 
   fill(pool: PacketPool, h: number, _seq: number): void {
-    const f = this.flowCursor;
     pool.lenBytes[h] = this.frameBytes - FCS_BYTES;
-    pool.flowId[h] = this.flowBase + f;
-    pool.flowHash[h] = this.hashOfFlow[f]!;
+    pool.flowId[h] = this.flowBase + this.cur;
+    pool.flowHash[h] = this.hashOfFlow[this.local + this.cur]!;
     pool.dataOff[h] = NEEDS_BYTES;
   }
 
   advance(): void {
-    // Flows take turns (round robin), so every flow gets the same share at any rate.
-    this.flowCursor = this.flowCursor + 1 === this.flows.count ? 0 : this.flowCursor + 1;
     this.i++;
     if (this.profile === null) {
       this.arrival = this.constant ? this.startCycles + this.constant.timeOfCycles(this.i) : this.arrival + this.poisson!.nextGapCycles();
@@ -175,6 +264,31 @@ class GeneratorSource implements TrafficSource {
       this.arrival = this.profiledTime(this.u);
     }
     this.frameBytes = this.sizes.next();
+    this.cur = this.pick();
+  }
+}
+
+/** Several flow groups on one port: their frames in arrival order (ties: the earlier group first). */
+class GroupedSource implements TrafficSource {
+  private cur: GeneratorSource;
+  constructor(private readonly parts: GeneratorSource[]) {
+    this.cur = parts[0]!;
+    this.choose();
+  }
+  private choose(): void {
+    let best = this.parts[0]!;
+    for (let k = 1; k < this.parts.length; k++) if (this.parts[k]!.nextArrival() < best.nextArrival()) best = this.parts[k]!;
+    this.cur = best;
+  }
+  nextArrival(): number { return this.cur.nextArrival(); }
+  nextFrameBytes(): number { return this.cur.nextFrameBytes(); }
+  nextQueue(): number { return this.cur.nextQueue(); }
+  nextFlow(): number { return this.cur.nextFlow(); }
+  nextGroup(): number { return this.cur.nextGroup(); }
+  fill(pool: PacketPool, h: number, seq: number): void { this.cur.fill(pool, h, seq); }
+  advance(): void {
+    this.cur.advance();
+    this.choose();
   }
 }
 
@@ -187,7 +301,7 @@ class PcapSource implements TrafficSource {
   private readonly parsed = new ParsedPacket();
   private readonly hashes: Float64Array;
 
-  constructor(spec: PcapSpec, private readonly port: PortSpec, hz: number) {
+  constructor(spec: PcapSpec, private readonly port: PortSpec, hz: number, private readonly unassigned: number) {
     this.file = readPcapFile(spec.file);
     const n = this.file.count;
     this.hashes = new Float64Array(n).fill(HASH_UNKNOWN);
@@ -259,6 +373,10 @@ class PcapSource implements TrafficSource {
     return NO_FLOW;
   }
 
+  nextGroup(): number {
+    return this.unassigned;
+  }
+
   fill(pool: PacketPool, h: number, _seq: number): void {
     const f = this.file;
     const cap = Math.min(f.capLen[this.i]!, MAX_FRAME_BYTES);
@@ -307,11 +425,19 @@ export class NicActor implements Actor {
   private staged = 0;
   private readonly lineDropId: number;
   private readonly linkDownId: number;
+  private readonly policedId: number;
+  /** Which queue each flow of the port goes to (null without generators). */
+  private readonly steering: PortSteering | null = null;
+  /** Per flow group (global index): its policer, or null. */
+  private readonly policers: (GroupPolicer | null)[];
+  private policing = false;
+  /** Global index of the port's first flow group. */
+  private readonly firstGroup: number;
   /** link-down / link-up events of this port (events:). */
   private readonly link: LinkEvents;
   private readonly wakeWorkers: number[];
   private readonly warmupCycles: number;
-  private readonly portIndex: number;
+  readonly portIndex: number;
   private clock = 0;
   private readonly rxSlot: Uint32Array;
   private readonly rxRingSize: number;
@@ -327,7 +453,6 @@ export class NicActor implements Actor {
     private readonly shared: SharedState,
     workerOfActor: (a: number) => number,
     flowCount: number,
-    flowBase: number,
     flows: FlowSet | null,
   ) {
     const portPlanIndex = nic.port;
@@ -338,7 +463,6 @@ export class NicActor implements Actor {
     this.lines = shared.lines;
     this.owned = new Uint8Array(spec.rxQueues);
     for (const q of nic.queues) this.owned[q] = 1;
-    this.stats = new ActorStats(plan, flowCount, 'nic');
     this.pool = shared.pool;
     this.warmupCycles = scenario.warmupCycles;
     this.lineDropId = plan.reasons.indexOf('nic_line_rate');
@@ -357,12 +481,30 @@ export class NicActor implements Actor {
     this.simBase = NIC_BUFFER_BASE + portPlanIndex * NIC_BUFFER_SPAN;
     const t = spec.traffic;
     const prng = new Prng(scenario.seed).fork(1000 + portPlanIndex);
+    const fg = flowGroupsOf(scenario);
+    this.stats = new ActorStats(plan, flowCount, 'nic', fg.count);
+    this.policedId = plan.reasons.indexOf('rate_limited');
+    this.policers = fg.groups.map(() => null);
+    const mine = fg.ofPort(portPlanIndex);
+    this.firstGroup = mine.length > 0 ? fg.groups.indexOf(mine[0]!) : 0;
     if (t === null) {
       this.source = null;
-    } else if (t.kind === 'generator') {
-      this.source = new GeneratorSource(t, spec, scenario.hz, scenario.durationCycles, prng, flows!, flowBase);
+    } else if (t.kind === 'pcap') {
+      this.source = new PcapSource(t, spec, scenario.hz, fg.count);
     } else {
-      this.source = new PcapSource(t, spec, scenario.hz);
+      // The port's flow tables: RSS of every flow id, copied so that steering may rewrite it.
+      const fs = flows!;
+      const rss = derivedFromFlows(fs, `rss ${spec.rxQueues}`, () => rssOfFlows(fs, spec.rxQueues));
+      const queueOfFlow = Uint16Array.from(rss.queueOfFlow);
+      const base = fg.flowBases[portPlanIndex]!;
+      this.steering = new PortSteering(spec.rxQueues, mine, base, rss.hashOfFlow, queueOfFlow);
+      const parts = mine.map((g, k) => new GeneratorSource(
+        g.spec, spec, scenario.hz, scenario.durationCycles,
+        // A port's one generator draws from the port's stream, as it always has; groups from one stream each.
+        t.kind === 'generator' ? prng : prng.fork(100 + k),
+        g.firstFlow, g.firstFlow - base, queueOfFlow, rss.hashOfFlow, this.firstGroup + k,
+      ));
+      this.source = parts.length === 1 ? parts[0]! : new GroupedSource(parts);
     }
     this.partition = nic.poolCount > 0 ? new PoolPartition(this.pool, nic.poolBase, nic.poolCount) : null;
     const my = workerOfActor(this.actorId);
@@ -378,13 +520,19 @@ export class NicActor implements Actor {
   /** Random flows of a generator port (the main thread needs them for reports too). */
   static flowsFor(spec: PortSpec, seed: number, portIndex: number): FlowSet | null {
     const t = spec.traffic;
-    if (t === null || t.kind !== 'generator') return null;
+    if (t === null || t.kind === 'pcap') return null;
     // The key names every input of the draw (see traffic/flow-cache.ts).
-    const key = JSON.stringify([seed, portIndex, t.flows, t.proto, t.srcNet, t.dstNet, t.dstHosts]);
+    const key = JSON.stringify([seed, portIndex, generatorsOf(t).map((g) => [g.flows, g.churn?.reserve ?? 0, g.proto, g.srcNet, g.dstNet, g.dstHosts])]);
     return cachedFlowSet(key, () => {
-      const opts: Parameters<typeof makeRandomFlows>[2] = { proto: t.proto, srcNet: [...t.srcNet], dstNet: [...t.dstNet] };
-      if (t.dstHosts !== null) opts.dstHosts = t.dstHosts;
-      return makeRandomFlows(t.flows, new Prng(seed).fork(1000 + portIndex).fork(1), opts);
+      const draw = (g: GeneratorSpec, prng: Prng) => {
+        const opts: Parameters<typeof makeRandomFlows>[2] = { proto: g.proto, srcNet: [...g.srcNet], dstNet: [...g.dstNet] };
+        if (g.dstHosts !== null) opts.dstHosts = g.dstHosts;
+        // With churn, the fresh flows follow the first ones in the same draw: the first `flows` are those of a run without churn.
+        return makeRandomFlows(generatorFlowIds(g), prng, opts);
+      };
+      const portPrng = new Prng(seed).fork(1000 + portIndex);
+      if (t.kind === 'generator') return draw(t, portPrng.fork(1));
+      return concatFlows(t.groups.map((g, k) => draw(g, portPrng.fork(100 + k).fork(1))));
     });
   }
 
@@ -461,15 +609,23 @@ export class NicActor implements Actor {
         this.link.applyUpTo(a);
         this.cyclesPerWireBit = this.hz / this.link.lineRateBps;
       }
-      if (this.depCount >= cap || this.link.down) {
-        // The sender buffer is full: the wire cannot take the frame. Or the
-        // link is down: the frame is lost, and takes no time on the wire.
+      const g = src.nextGroup();
+      // A group's policer (rateLimit) sees every frame of the group, in every shard: its state does not depend on the sharding.
+      const policer = this.policing ? this.policers[g] : undefined;
+      const policed = policer !== undefined && policer !== null && !policer.take(a);
+      if (policed || this.depCount >= cap || this.link.down) {
+        // Policed at the ingress; or the sender buffer is full: the wire
+        // cannot take the frame; or the link is down: the frame is lost, and
+        // takes no time on the wire.
         if (mine) {
           st.generated[port]++;
           st.generatedBytes[port] += frameBytes;
           if (a >= this.warmupCycles) st.generatedInWindow[port]++;
           st.dropped++;
-          st.dropsByReason[this.link.down ? this.linkDownId : this.lineDropId]++;
+          const reason = policed ? this.policedId : this.link.down ? this.linkDownId : this.lineDropId;
+          st.dropsByReason[reason]++;
+          st.groupGenerated[g]++;
+          st.groupDrops[g * st.reasonCount + reason]++;
           const f = src.nextFlow();
           if (f < st.flowGenerated.length) { st.flowGenerated[f]++; st.flowDropped[f]++; }
         }
@@ -496,6 +652,7 @@ export class NicActor implements Actor {
       st.generated[port]++;
       st.generatedBytes[port] += frameBytes;
       if (a >= this.warmupCycles) st.generatedInWindow[port]++;
+      st.groupGenerated[g]++;
       const rxTs = Math.ceil(this.transmit(a, frameBytes));
       // Allocated without a reset: every metadata field is written here.
       pool.dataOff[h] = HEADROOM_BYTES;
@@ -529,6 +686,29 @@ export class NicActor implements Actor {
     this.publish();
     if (made > 0) return STEP_PROGRESS;
     return this.staged > 0 || next < this.epochEndCycles ? STEP_BLOCKED : STEP_DONE;
+  }
+
+  /** A control action for this port, at a control point (engine/actions.ts resolved it). */
+  applyOp(op: EngineOp): void {
+    switch (op.op) {
+      case 'active':
+        this.steering?.setActive(op.queue, op.on);
+        return;
+      case 'steer':
+        this.steering?.steer(op.groupInPort, op.split);
+        return;
+      case 'pin':
+        this.steering?.moveFlow(op.flow, op.queue);
+        return;
+      case 'police': {
+        const g = this.firstGroup + op.groupInPort;
+        this.policers[g] = op.pps === null ? null : new GroupPolicer(op.pps, op.burst, this.hz, this.epochEndCycles);
+        this.policing = this.policers.some((x) => x !== null);
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   private publish(): void {

@@ -9,6 +9,7 @@
  * number of threads. Keys are written in a fixed order (the JSON is compared
  * byte for byte).
  */
+import { flowGroupsOf } from './flow-groups.js';
 import type { Plan } from '../graph/plan.js';
 import { CTR_CYCLES, MEM_COUNTERS_PER_ROW, SOURCE_NAMES, SRC_COUNT } from '../hw/mem-counters.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
@@ -123,7 +124,7 @@ function byReason(plan: Plan, vals: (r: number) => number): Record<string, numbe
 }
 
 function generatorFlows(s: Scenario): number {
-  return s.ports.reduce((n, p) => n + (p.traffic?.kind === 'generator' ? p.traffic.flows : 0), 0);
+  return flowGroupsOf(s).flowCount;
 }
 
 /** The CPU scheduling policy of a core, or null on a core no scheduler entry names. */

@@ -21,24 +21,15 @@ import { buildRecord } from './record-builder.js';
 import { EPOCH, SNAPSHOT, SharedState } from './shared.js';
 import { NO_PROGRESS_SECONDS, readWorkers, StallWatch } from './stall-watch.js';
 import { writeTaps } from './tap.js';
-import type { ControlAction, Controller, CoreTelemetry } from './telemetry.js';
+import type { Controller, CoreTelemetry } from './telemetry.js';
+import type { PeriodPoint, SeriesMeta } from '../metrics/series.js';
+import { Actions, type EngineOp } from './actions.js';
+import { ControlLoop } from './control-loop.js';
+import { flowGroupsOf } from './flow-groups.js';
+import type { ActionsMessage, WorkerPeriod } from './host.js';
+import { SeriesBuilder } from './series-builder.js';
 
-/** Default wait for an in-process controller's answer at a control point (a promise that never settles would hang the run). */
-export const CONTROLLER_TIMEOUT_MS = 60_000;
-
-/** The controller's answer, or an error once `ms` of wall time have passed without one. */
-async function answerWithin(answer: ControlAction[] | Promise<ControlAction[]>, ms: number): Promise<ControlAction[]> {
-  if (!(answer instanceof Promise)) return answer;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (the controller timeout)`)), ms);
-  });
-  try {
-    return await Promise.race([answer, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { CONTROLLER_TIMEOUT_MS } from './control-loop.js';
 
 export interface RunOptions {
   /** Worker threads; 'auto' = one per emulated core. Overrides the scenario's setting. */
@@ -53,6 +44,12 @@ export interface RunOptions {
   controllerTimeoutMs?: number;
   /** Called with the fraction of virtual time done (0..1). */
   onProgress?: (fraction: number) => void;
+  /**
+   * The run over time, as it goes (metrics/series.ts): `meta` once before
+   * the first control point, then `point` once per control period, in
+   * order, on the main thread (a live view, a progress log).
+   */
+  onSeries?: { meta(m: SeriesMeta): void; point(p: PeriodPoint): void };
   /**
    * Seconds a worker may stay busy without progress (an NF that never
    * returns) before the run fails; default 30. A stall (every worker parked,
@@ -170,12 +167,7 @@ export function layOut(s: Scenario, opts: RunOptions): RunLayout {
   for (let c = 0; c < plan.cores; c++) workerOfActor.push(workerOfCore(c));
   for (const nic of plan.nics) workerOfActor.push(workerOfCore(plan.channels[plan.ports[nic.port]!.rxChannels[nic.queues[0]!]!]!.consumerCore));
 
-  const flowBases: number[] = [];
-  let flowCount = 0;
-  for (const p of s.ports) {
-    flowBases.push(flowCount);
-    if (p.traffic?.kind === 'generator') flowCount += p.traffic.flows;
-  }
+  const { flowBases, flowCount } = flowGroupsOf(s);
 
   const epochEnds: number[] = [];
   for (let t = s.controlPeriodCycles; t < s.durationCycles; t += s.controlPeriodCycles) epochEnds.push(t);
@@ -205,6 +197,8 @@ export async function runLayout(s: Scenario, layout: RunLayout, opts: RunOptions
     const taps = writeTaps(plan, results.map((r) => r.taps), s.hz);
     const inFlight = countInFlight(shared, plan);
     const record = buildRecord(s, plan, results, { inFlight, epochs: layout.epochEnds.length, taps, backlogAtEnd: run.backlogAtEnd() });
+    // The run over time, where it has more than one period.
+    if (layout.epochEnds.length > 1) record.series = run.series.finish();
     opts.onProgress?.(1);
     const wallSeconds = Number(process.hrtime.bigint() - wallStart) / 1e9;
     return { record, plan, threads, wallSeconds, warnings: plan.warnings };
@@ -229,6 +223,10 @@ class RunSession {
   private readonly announced = new Map<number, number>();
   /** Per control point: each worker's telemetry of its cores, as they arrive. */
   private readonly telemetry = new Map<number, CoreTelemetry[][]>();
+  /** Per control point: each worker's flow-group counters. */
+  private readonly periods = new Map<number, WorkerPeriod[]>();
+  readonly series: SeriesBuilder;
+  private readonly actions: Actions;
   /** The control point the main thread waits for. */
   private epoch = 0;
   /** When the watchdog stopped the run (ms), or null; the workers then say where their actors were. */
@@ -238,6 +236,9 @@ class RunSession {
   private giveUp: (() => void) | null = null;
 
   constructor(private readonly s: Scenario, private readonly layout: RunLayout, private readonly shared: SharedState) {
+    const groups = flowGroupsOf(s);
+    this.series = new SeriesBuilder(s, layout.plan, groups, layout.epochEnds);
+    this.actions = new Actions(s, groups);
     this.channels = Array.from({ length: layout.threads }, () => new MessageChannel());
     for (const ch of this.channels) ch.port1.on('message', (m: HostMessage) => this.onMessage(m));
   }
@@ -255,6 +256,9 @@ class RunSession {
       const list = this.telemetry.get(m.epoch) ?? [];
       list.push(m.cores);
       this.telemetry.set(m.epoch, list);
+      const periods = this.periods.get(m.epoch) ?? [];
+      periods[m.worker] = m.period;
+      this.periods.set(m.epoch, periods);
       this.waiter?.();
     }
   }
@@ -321,6 +325,8 @@ class RunSession {
    */
   async releaseEpochs(opts: RunOptions): Promise<void> {
     const { epochEnds } = this.layout;
+    const loop = new ControlLoop(this.s, this.actions, opts);
+    if (epochEnds.length > 1) opts.onSeries?.meta(this.series.meta());
     for (let e = 0; e < epochEnds.length; e++) {
       this.epoch = e;
       while ((this.telemetry.get(e)?.length ?? 0) < this.layout.threads && this.failure === null) {
@@ -328,22 +334,24 @@ class RunSession {
         this.waiter = null;
       }
       if (this.failure !== null) return;
-      if (e === epochEnds.length - 1) return;
       const cores = this.telemetry.get(e)!.flat().sort((a, b) => a.core - b.core);
-      this.telemetry.delete(e);
-      let actions: ControlAction[] = [];
-      if (opts.controller) {
-        try {
-          const from = e === 0 ? 0 : epochEnds[e - 1]!;
-          const events = (this.s.events ?? []).filter((ev) => ev.atCycles >= from && ev.atCycles < epochEnds[e]!);
-          actions = await answerWithin(opts.controller({ epoch: e, atCycles: epochEnds[e]!, cores, events }), opts.controllerTimeoutMs ?? CONTROLLER_TIMEOUT_MS);
-          checkActions(actions, this.s);
-        } catch (err) {
-          this.fail(new RunError(`controller failed at control point ${e}: ${(err as Error).message}`));
-          return;
-        }
+      const point = this.series.point(e, cores, this.periods.get(e)!);
+      this.periods.delete(e);
+      if (e === epochEnds.length - 1) {
+        if (epochEnds.length > 1) opts.onSeries?.point(point);
+        return;
       }
-      for (const ch of this.channels) ch.port1.postMessage({ type: 'actions', epoch: e, actions });
+      this.telemetry.delete(e);
+      let ops: EngineOp[];
+      try {
+        ops = await loop.decide(e, e === 0 ? 0 : epochEnds[e - 1]!, epochEnds[e]!, cores, point, this.layout.plan);
+      } catch (err) {
+        this.fail(new RunError(`controller failed at control point ${e}: ${(err as Error).message}`));
+        return;
+      }
+      this.series.applied(ops);
+      opts.onSeries?.point(point);
+      for (const ch of this.channels) ch.port1.postMessage({ type: 'actions', epoch: e, ops } satisfies ActionsMessage);
       Atomics.store(this.shared.control, EPOCH, e + 1);
       Atomics.notify(this.shared.control, EPOCH);
       opts.onProgress?.(epochEnds[e]! / this.s.durationCycles);
@@ -387,34 +395,4 @@ function countInFlight(shared: SharedState, plan: Plan): number {
     for (let h = nic.poolBase; h < nic.poolBase + nic.poolCount; h++) if (Atomics.load(st, h) !== 0) n++;
   }
   return n;
-}
-
-/** A controller's actions must name tasks and chains that exist and carry sane values. */
-function checkActions(actions: unknown, s: Scenario): void {
-  if (!Array.isArray(actions)) throw new Error(`it returned ${typeof actions}, expected a list of actions`);
-  const tasks = new Set(s.tasks.map((t) => t.name));
-  const chains = new Set(s.tasks.map((t) => t.chain));
-  actions.forEach((a: unknown, i) => {
-    const act = a as Record<string, unknown>;
-    const where = `action ${i} (${JSON.stringify(a)})`;
-    const needTask = () => {
-      if (typeof act['task'] !== 'string' || !tasks.has(act['task'])) throw new Error(`${where}: task must name a task of the scenario (${[...tasks].join(', ')})`);
-    };
-    switch (act?.['type']) {
-      case 'setBatch':
-        needTask();
-        if (typeof act['batch'] !== 'number' || !Number.isInteger(act['batch']) || act['batch'] < 1) throw new Error(`${where}: batch must be an integer >= 1`);
-        return;
-      case 'setWeight':
-        needTask();
-        if (typeof act['weight'] !== 'number' || !(act['weight'] > 0) || !Number.isFinite(act['weight'])) throw new Error(`${where}: weight must be a number > 0`);
-        return;
-      case 'attach':
-      case 'detach':
-        if (typeof act['chain'] !== 'string' || !chains.has(act['chain'])) throw new Error(`${where}: chain must name a chain of the scenario (${[...chains].join(', ')})`);
-        return;
-      default:
-        throw new Error(`${where}: type must be one of setBatch, setWeight, attach, detach`);
-    }
-  });
 }

@@ -62,6 +62,13 @@ export class ActorStats {
   readonly generated: Float64Array;
   readonly generatedInWindow: Float64Array;
   readonly generatedBytes: Float64Array;
+  /** Per flow group (FlowGroups; the last is unassigned: pcap frames): generated (NIC), delivered (core), drops by group x reason (both). Cumulative. */
+  readonly groupGenerated: Float64Array;
+  readonly groupDelivered: Float64Array;
+  readonly groupDrops: Float64Array;
+  readonly reasonCount: number;
+  /** Per flow group (and unassigned), latency of what this core delivered since the last control point (reset there); empty but on a core with tasks. */
+  readonly periodLatency: LatencyHistogram[];
   busyCycles = 0;
   stallCycles = 0;
   delivered = 0;
@@ -74,8 +81,12 @@ export class ActorStats {
   /** Per sink module (by module id; null for other modules, and all null but on a core with tasks): latency of what it absorbed in the window. */
   readonly sinkLatency: (LatencyHistogram | null)[];
 
-  constructor(plan: Plan, flowCount: number, flowCounters: FlowCounters) {
+  constructor(plan: Plan, flowCount: number, flowCounters: FlowCounters, groupCount: number) {
     const r = plan.reasons.length;
+    this.reasonCount = r;
+    this.groupGenerated = new Float64Array(groupCount + 1);
+    this.groupDelivered = new Float64Array(groupCount + 1);
+    this.groupDrops = new Float64Array((groupCount + 1) * r);
     const m = plan.modules.length;
     this.dropsByReason = new Float64Array(r);
     this.moduleDrops = new Float64Array(m * r);
@@ -107,6 +118,8 @@ export class ActorStats {
     this.generatedBytes = new Float64Array(plan.ports.length);
     const delivers = flowCounters === 'core';
     this.latency = delivers ? new LatencyHistogram({ significantDigits: 3 }) : null;
+    // Two digits: a period's percentiles within 1 %, in 20 KiB a histogram (they are reset and sent at every control point).
+    this.periodLatency = delivers ? Array.from({ length: groupCount + 1 }, () => new LatencyHistogram({ significantDigits: 2 })) : [];
     this.sinkLatency = plan.modules.map((mp) => (delivers && mp.kind === 'sink' ? new LatencyHistogram({ significantDigits: 3 }) : null));
   }
 }

@@ -139,6 +139,7 @@ export const ENGINE_REASONS = [
   'nf_stopped',         // reached an NF the scheduler had stopped
   'nf_failed',          // reached an NF that an nf-fail event took down (events:)
   'link_down',          // offered while a link-down event had the port's link down (events:)
+  'rate_limited',       // over its flow group's rate limit (a controller's rateLimit action), policed at the port's ingress
 ] as const;
 
 export class PlanError extends Error {

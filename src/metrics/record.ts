@@ -5,6 +5,7 @@
  * thread count), so the same scenario and seed give byte-identical records.
  * docs/results.md documents every field and its unit.
  */
+import type { Series } from './series.js';
 import { pack } from 'msgpackr';
 
 export const RECORD_SCHEMA = 'emu.result/1';
@@ -86,6 +87,8 @@ export interface ResultRecord {
     list: { id: number; key: string; generated: number; delivered: number; dropped: number }[] | null;
   };
   taps: { file: string; records: number; truncated: number }[];
+  /** The run over time, one point per control period, and its score against the SLOs (metrics/series.ts); absent for a run of one period. */
+  series?: Series;
 }
 
 /** Stable JSON: keys in insertion order as built (the builder fixes the order). */

@@ -87,6 +87,8 @@ export interface CpuScheduler {
   mayPreemptOnWake(w: number, cur: number): boolean;
   /** Control action: new WFQ weight (tickets) for an entity. */
   setWeight(e: number, weight: number): void;
+  /** Control action: new strict / RT priority for an entity (policies without priorities ignore it). */
+  setPriority(e: number, priority: number): void;
 }
 
 /** Linux default timeslice of SCHED_RR (sched_rr_timeslice_ms = 100, kernel/sched/rt.c, RR_TIMESLICE). */
@@ -145,6 +147,7 @@ abstract class RunToCompletion implements CpuScheduler {
   preemptsOnWake(_w: number, _cur: number): boolean { return false; }
   mayPreemptOnWake(_w: number, _cur: number): boolean { return false; }
   setWeight(_e: number, _weight: number): void {}
+  setPriority(_e: number, _priority: number): void {}
 }
 
 /** Round robin over entities with work, in entity order: the emulator's historical default. */
@@ -206,7 +209,12 @@ class Stride extends RunToCompletion {
 class StrictPriority extends RunToCompletion {
   readonly policy = 'prio' as const;
   private next = 0;
-  constructor(private readonly prio: readonly number[]) { super(); }
+  private readonly prio: number[];
+  constructor(prio: readonly number[]) {
+    super();
+    this.prio = [...prio];
+  }
+  override setPriority(e: number, priority: number): void { this.prio[e] = priority; }
   pick(runnable: Uint8Array): number {
     const n = this.prio.length;
     let best = -1;
@@ -306,6 +314,7 @@ class Cfs implements CpuScheduler {
     return this.policy === 'cfs';
   }
   setWeight(): void {}
+  setPriority(): void {}
   /** For tests and telemetry. */
   vruntime(e: number): number { return this.vr[e]!; }
 }
@@ -324,9 +333,10 @@ class RealTime implements CpuScheduler {
   private seq = 0;
   constructor(
     readonly policy: 'rt-fifo' | 'rt-rr',
-    private readonly prio: readonly number[],
+    prio: readonly number[],
     private readonly sliceCycles: number,
   ) {
+    this.prio = [...prio];
     this.pos = new Float64Array(prio.length);
     this.used = new Float64Array(prio.length);
     for (let e = 0; e < prio.length; e++) this.pos[e] = ++this.seq;
@@ -355,6 +365,8 @@ class RealTime implements CpuScheduler {
   preemptsOnWake(w: number, cur: number): boolean { return this.prio[w]! > this.prio[cur]!; }
   mayPreemptOnWake(w: number, cur: number): boolean { return this.preemptsOnWake(w, cur); }
   setWeight(): void {}
+  setPriority(e: number, priority: number): void { this.prio[e] = priority; }
+  private readonly prio: number[];
 }
 
 export function createScheduler(policy: PolicyName, entities: readonly EntityParams[], pp: PolicyParams): CpuScheduler {

@@ -167,6 +167,29 @@ export function makeRandomFlows(count: number, prng: Prng, opts: RandomFlowOptio
   return fs;
 }
 
+/** COLD: several flow sets one after another (the flow groups of a port). */
+export function concatFlows(sets: readonly FlowSet[]): FlowSet {
+  const count = sets.reduce((n, f) => n + f.count, 0);
+  const out: FlowSet = {
+    count,
+    srcIp: new Uint32Array(count),
+    dstIp: new Uint32Array(count),
+    srcPort: new Uint16Array(count),
+    dstPort: new Uint16Array(count),
+    proto: new Uint8Array(count),
+  };
+  let at = 0;
+  for (const f of sets) {
+    out.srcIp.set(f.srcIp, at);
+    out.dstIp.set(f.dstIp, at);
+    out.srcPort.set(f.srcPort, at);
+    out.dstPort.set(f.dstPort, at);
+    out.proto.set(f.proto, at);
+    at += f.count;
+  }
+  return out;
+}
+
 /** COLD: dotted-quad text of a uint32 address. */
 export function ipv4ToString(ip: number): string {
   return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;

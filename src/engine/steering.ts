@@ -1,0 +1,132 @@
+/**
+ * Which RX queue (chain instance) each flow of a port goes to, as a NIC's
+ * flow director and RSS indirection table would decide, and how control
+ * actions change it:
+ *
+ *  - by default a flow goes where RSS sends it: its Toeplitz hash through a
+ *    128-entry indirection table filled round robin with the port's ACTIVE
+ *    queues (all of them at the start, which is plain RSS over rxQueues);
+ *    `scaleOut` / `scaleIn` add a chain's queue to that table or take it out
+ *    (`ethtool -X ... equal N` on a real NIC);
+ *  - `steer` gives a flow group its own split over instances (weights): a
+ *    flow's bucket, from bits of its hash the RSS table does not use, picks
+ *    the instance, so a given flow stays put while the weights stay;
+ *  - `moveFlow` pins one flow to one instance (a flow-director rule).
+ *
+ * Only new arrivals follow a change: what is already queued at the old
+ * instance is processed there. Every NIC shard of the port applies the same
+ * actions at the same control point to the same table, so the frames' queues
+ * do not depend on threads. COLD: runs at control points only.
+ */
+import { DEFAULT_RETA_SIZE } from '../traffic/rss.js';
+import type { FlowGroupInfo } from './flow-groups.js';
+
+/** Buckets of a group's split over instances (hash bits 7..16, above the RSS table's). */
+const SPLIT_BUCKETS = 1024;
+
+export class PortSteering {
+  /** Queues in the RSS indirection table, ascending. */
+  private active: number[];
+  /** Per group of the port (by index in `groups`): its split over queues, or null (RSS). */
+  private readonly splits: ({ queue: number; weight: number }[] | null)[];
+  /** Flow-director rules: port-local flow index -> queue. */
+  private readonly pinned = new Map<number, number>();
+
+  constructor(
+    rxQueues: number,
+    private readonly groups: readonly FlowGroupInfo[],
+    /** Global flow id of the port's first flow. */
+    private readonly portBase: number,
+    private readonly hashOfFlow: Uint32Array,
+    /** Written in place: the table the generators read. */
+    private readonly queueOfFlow: Uint16Array,
+  ) {
+    this.active = Array.from({ length: rxQueues }, (_, q) => q);
+    this.splits = groups.map(() => null);
+  }
+
+  /** Take queues in or out of the RSS table; false when that would leave it empty (the change is not made). */
+  setActive(queue: number, on: boolean): boolean {
+    const next = on ? [...new Set([...this.active, queue])].sort((a, b) => a - b) : this.active.filter((q) => q !== queue);
+    if (next.length === 0) return false;
+    this.active = next;
+    for (let g = 0; g < this.groups.length; g++) if (this.splits[g] === null) this.refresh(g);
+    return true;
+  }
+
+  activeQueues(): readonly number[] {
+    return this.active;
+  }
+
+  /** A group's split over queues (weights > 0), or null to go back to RSS. */
+  steer(group: number, split: { queue: number; weight: number }[] | null): void {
+    this.splits[group] = split;
+    this.refresh(group);
+  }
+
+  /** Pin one flow (global id) to a queue, or unpin it (queue null). */
+  moveFlow(flow: number, queue: number | null): void {
+    const local = flow - this.portBase;
+    if (queue === null) this.pinned.delete(local);
+    else this.pinned.set(local, queue);
+    const g = this.groups.findIndex((x) => flow >= x.firstFlow && flow < x.firstFlow + x.ids);
+    if (g >= 0) this.refresh(g);
+  }
+
+  /** Rewrite the queue of every flow of group g. */
+  private refresh(g: number): void {
+    const info = this.groups[g]!;
+    const from = info.firstFlow - this.portBase;
+    const split = this.splits[g];
+    let cumulative: Float64Array | null = null;
+    let total = 0;
+    if (split !== null) {
+      cumulative = new Float64Array(split.length);
+      for (let k = 0; k < split.length; k++) cumulative[k] = total += split[k]!.weight;
+    }
+    const active = this.active;
+    for (let f = from; f < from + info.ids; f++) {
+      const pin = this.pinned.get(f);
+      const h = this.hashOfFlow[f]!;
+      let q: number;
+      if (pin !== undefined) {
+        q = pin;
+      } else if (split !== null) {
+        const x = ((((h >>> 7) % SPLIT_BUCKETS) + 0.5) / SPLIT_BUCKETS) * total;
+        let k = 0;
+        while (k < split.length - 1 && x >= cumulative![k]!) k++;
+        q = split[k]!.queue;
+      } else {
+        q = active[(h % DEFAULT_RETA_SIZE) % active.length]!;
+      }
+      this.queueOfFlow[f] = q;
+    }
+  }
+}
+
+/**
+ * A per-group policer at the port's ingress (a token bucket, as a ToR
+ * switch's meter): frames beyond `pps` with `burst` frames of depth are
+ * dropped (`rate_limited`) before they reach the wire.
+ */
+export class GroupPolicer {
+  private tokens: number;
+  private last = 0;
+  private readonly perCycle: number;
+  constructor(pps: number, private readonly burst: number, hz: number, now: number) {
+    this.perCycle = pps / hz;
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  /** HOT: may a frame arriving at `t` pass? */
+  take(t: number): boolean {
+    const refill = (t - this.last) * this.perCycle;
+    this.last = t;
+    const tokens = this.tokens + refill;
+    this.tokens = tokens > this.burst ? this.burst : tokens;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
