@@ -248,7 +248,7 @@ export interface ExperimentInfo {
   name: string;
   title: string;
   description: string;
-  /** Its own parameters (besides window, warmup and seed), with their help and default as text. */
+  /** Its parameters (window, warmup, seed and its own), with their help and default as text. */
   parameters: { name: string; help: string; default: string }[];
   /** All parameters with their defaults. */
   defaults: ExperimentParams;
