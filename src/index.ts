@@ -30,6 +30,8 @@ import { ConfigError, isPlainObject, type Problem } from './util/config-check.js
 export type { Scenario, ScenarioEvent, ScenarioOverrides } from './scenario/types.js';
 export type { ScenarioFormat } from './scenario/load.js';
 export type { ResultRecord, LatencySummary } from './metrics/record.js';
+export type { Series, SeriesMeta, PeriodPoint, GroupPoint, TaskPoint, PeriodLatency, Score, SloSpec, SeriesEvent, ControlOutcome } from './metrics/series.js';
+export { scoreSeries } from './metrics/score.js';
 export type { Telemetry, CoreTelemetry, TaskTelemetry, ControlAction, Controller } from './engine/telemetry.js';
 export type { RunOptions } from './engine/run.js';
 export type { Experiment, ExperimentParams, ExperimentPoint, ExperimentSummary } from './experiments/experiment.js';
