@@ -11,6 +11,7 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import type { FlowGroups } from './flow-groups.js';
+import { initialRssQueues } from './steering.js';
 import type { ControlAction } from './telemetry.js';
 
 export type EngineOp =
@@ -62,7 +63,7 @@ export class Actions {
       list.push({ port, queue: t.root.queue });
       this.instances.set(t.chain, list);
     }
-    this.active = s.ports.map((p) => new Set(Array.from({ length: p.rxQueues }, (_, q) => q)));
+    this.active = s.ports.map((_, i) => new Set(initialRssQueues(s, i)));
   }
 
   /** The chains that read an RX queue, with it (hello's instances). */

@@ -37,7 +37,7 @@ import { Prng } from '../util/prng.js';
 import { STEP_BLOCKED, STEP_DONE, STEP_PROGRESS, type Actor } from './core.js';
 import type { EngineOp } from './actions.js';
 import { flowGroupsOf } from './flow-groups.js';
-import { GroupPolicer, PortSteering } from './steering.js';
+import { GroupPolicer, PortSteering, initialRssQueues } from './steering.js';
 import { generatorFlowIds, generatorsOf } from '../scenario/traffic.js';
 import type { ChurnSpec } from '../scenario/types.js';
 import type { SharedState } from './shared.js';
@@ -497,7 +497,7 @@ export class NicActor implements Actor {
       const rss = derivedFromFlows(fs, `rss ${spec.rxQueues}`, () => rssOfFlows(fs, spec.rxQueues));
       const queueOfFlow = Uint16Array.from(rss.queueOfFlow);
       const base = fg.flowBases[portPlanIndex]!;
-      this.steering = new PortSteering(spec.rxQueues, mine, base, rss.hashOfFlow, queueOfFlow);
+      this.steering = new PortSteering(initialRssQueues(scenario, portPlanIndex), mine, base, rss.hashOfFlow, queueOfFlow, spec.rxQueues);
       const parts = mine.map((g, k) => new GeneratorSource(
         g.spec, spec, scenario.hz, scenario.durationCycles,
         // A port's one generator draws from the port's stream, as it always has; groups from one stream each.

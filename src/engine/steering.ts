@@ -5,7 +5,8 @@
  *
  *  - by default a flow goes where RSS sends it: its Toeplitz hash through a
  *    128-entry indirection table filled round robin with the port's ACTIVE
- *    queues (all of them at the start, which is plain RSS over rxQueues);
+ *    queues (at the start all of them, which is plain RSS over rxQueues, but
+ *    those of standby chains: initialRssQueues);
  *    `scaleOut` / `scaleIn` add a chain's queue to that table or take it out
  *    (`ethtool -X ... equal N` on a real NIC);
  *  - `steer` gives a flow group its own split over instances (weights): a
@@ -20,6 +21,25 @@
  */
 import { DEFAULT_RETA_SIZE } from '../traffic/rss.js';
 import type { FlowGroupInfo } from './flow-groups.js';
+import type { Scenario } from '../scenario/types.js';
+
+/**
+ * The RX queues in a port's RSS table at the start: every queue but those
+ * read only by chains that start detached (a pre-deployed standby instance
+ * takes no traffic until a controller scales it out); all of them if that
+ * would leave none.
+ */
+export function initialRssQueues(s: Scenario, port: number): number[] {
+  const name = s.ports[port]!.name;
+  const standby = new Set<number>();
+  const live = new Set<number>();
+  for (const t of s.tasks) {
+    if (t.root.type !== 'rx' || t.root.port !== name) continue;
+    (t.detached ? standby : live).add(t.root.queue);
+  }
+  const queues = Array.from({ length: s.ports[port]!.rxQueues }, (_, q) => q).filter((q) => live.has(q) || !standby.has(q));
+  return queues.length > 0 ? queues : Array.from({ length: s.ports[port]!.rxQueues }, (_, q) => q);
+}
 
 /** Buckets of a group's split over instances (hash bits 7..16, above the RSS table's). */
 const SPLIT_BUCKETS = 1024;
@@ -33,16 +53,19 @@ export class PortSteering {
   private readonly pinned = new Map<number, number>();
 
   constructor(
-    rxQueues: number,
+    active: readonly number[],
     private readonly groups: readonly FlowGroupInfo[],
     /** Global flow id of the port's first flow. */
     private readonly portBase: number,
     private readonly hashOfFlow: Uint32Array,
     /** Written in place: the table the generators read. */
     private readonly queueOfFlow: Uint16Array,
+    rxQueues: number,
   ) {
-    this.active = Array.from({ length: rxQueues }, (_, q) => q);
+    this.active = [...active];
     this.splits = groups.map(() => null);
+    // Plain RSS over every queue is what the caller's table already holds.
+    for (let g = 0; g < groups.length; g++) if (this.active.length !== rxQueues) this.refresh(g);
   }
 
   /** Take queues in or out of the RSS table; false when that would leave it empty (the change is not made). */
