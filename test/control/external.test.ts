@@ -66,29 +66,49 @@ async function listeningPython() {
 }
 
 describe('external controllers', () => {
-  it('give byte-identical records over stdio and TCP, in Python and JS, on 1 and 2 threads', async () => {
+  it('give byte-identical records over stdio and TCP, in Python and JS, three runs each on 1 and 2 threads', async () => {
     const baseline = JSON.stringify((await runScenario(s, { threads: 1 })).record);
-    const py1 = await drive(await connectController(PYTHON, quiet), 1);
-    const py2 = await drive(await connectController(PYTHON, quiet), 2);
-    const listener = await listeningPython();
-    let tcp2: string;
-    try {
-      tcp2 = await drive(await connectController(listener.url), 2);
-      // It served one run and exited on its own once emu closed the connection.
-      expect(await listener.exited).toBe(0);
-    } finally {
-      listener.stop(); // only if a failure above left it listening
+    const records: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      for (const threads of [1, 2]) {
+        records.push(await drive(await connectController(PYTHON, quiet), threads));
+        const listener = await listeningPython();
+        try {
+          records.push(await drive(await connectController(listener.url), threads));
+          // It served one run and exited on its own once emu closed the connection.
+          expect(await listener.exited).toBe(0);
+        } finally {
+          listener.stop(); // only if a failure above left it listening
+        }
+        records.push(await drive(await connectController(JS, quiet), threads));
+      }
     }
-    const js1 = await drive(await connectController(JS, quiet), 1);
-    const js2 = await drive(await connectController(JS, quiet), 2);
-    expect(py2).toBe(py1);
-    expect(tcp2).toBe(py1);
-    expect(js1).toBe(py1);
-    expect(js2).toBe(py1);
+    expect(records).toHaveLength(18);
+    for (const r of records) expect(r).toBe(records[0]);
     // The controller acted: q1's backlog is over the threshold, so stage b's batch grew.
-    expect(py1).not.toBe(baseline);
-    expect(JSON.parse(py1).totals.conserved).toBe(true);
-  }, 30_000);
+    expect(records[0]).not.toBe(baseline);
+    expect(JSON.parse(records[0]!).totals.conserved).toBe(true);
+  }, 120_000);
+
+  it('where the scenario says onMiss: no-action, a silent or broken controller costs misses, not the run', async () => {
+    const tolerant = { ...s, controller: { onMiss: 'no-action' as const, actuationDelay: 0, timeoutMs: null } };
+    for (const mode of ['silent', 'garbage', 'no-such-task']) {
+      const ext = await connectController(fixture(mode), { ...quiet, replyTimeoutMs: 300 });
+      try {
+        ext.hello(tolerant);
+        const { record } = await runScenario(tolerant, { threads: 1, controller: ext.controller });
+        const points = record.series!.points;
+        // Every control point but the last (the end of the run) asked the controller, and each was a miss.
+        expect(points.slice(0, -1).every((p) => p.control === 'miss'), mode).toBe(true);
+        expect(record.series!.score.misses).toBe(points.length - 1);
+        expect(points[0]!.missReason).toMatch(mode === 'silent' ? /no reply .* within 300 ms/ : mode === 'garbage' ? /length prefix/ : /task must name a task/);
+        expect(record.totals.conserved).toBe(true);
+      } finally {
+        await ext.close();
+      }
+      expect(alive(ext.pid!)).toBe(false);
+    }
+  }, 60_000);
 
   it('leaves no process after a clean session', async () => {
     const ext = await connectController(PYTHON, quiet);
