@@ -174,11 +174,14 @@ describe('actions that move traffic', () => {
     expect(r.series!.points[7]!.groups.find((g) => g.group === 'bronze')!.drops).toEqual({});
   });
 
-  it('through steering, scaling and a pinned flow, each frame leaves once (distinct sequence numbers)', async () => {
+  it('through steering, scaling, a pinned flow, detaching, an NF failure and a core outage, each frame leaves once (distinct sequence numbers)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'emu-harness-test-'));
     try {
       const tap = join(dir, 'out.pcap');
-      const raw = { ...twoInstances(), taps: [{ at: 'eth0.tx', file: tap }] };
+      const raw = {
+        ...twoInstances({ events: [{ at: '0.3ms', kind: 'nf-fail', module: 'm1' }, { at: '0.45ms', kind: 'nf-recover', module: 'm1' }, { at: '1.3ms', kind: 'core-offline', core: 1 }, { at: '1.45ms', kind: 'core-online', core: 1 }] }),
+        taps: [{ at: 'eth0.tx', file: tap }],
+      };
       const r = await runBoth(raw, () => script({
         0: [{ type: 'steer', group: 'gold', split: { c0: 1, c1: 3 } }],
         2: [{ type: 'scaleIn', chain: 'c1' }, { type: 'moveFlow', flow: 40, to: 'c0' }],
@@ -194,6 +197,7 @@ describe('actions that move traffic', () => {
       expect(f.count).toBe(r.totals.delivered);
       expect(ids.size).toBe(f.count);
       expect(r.totals.delivered).toBeGreaterThan(5000);
+      expect(r.totals.dropsByReason['nf_failed']).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
