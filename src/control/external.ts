@@ -21,7 +21,7 @@ import { connect, type Socket } from 'node:net';
 import type { ResultRecord } from '../metrics/record.js';
 import type { Controller, Telemetry } from '../engine/telemetry.js';
 import type { Scenario } from '../scenario/types.js';
-import { helloMessage, readActions, summaryMessage, telemetryMessage, type EmuMessage } from './protocol.js';
+import { eventMessages, helloMessage, readActions, summaryMessage, telemetryMessage, type EmuMessage } from './protocol.js';
 import { encodeFrame, FrameDecoder, MAX_MESSAGE_BYTES } from './wire.js';
 
 export const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
@@ -117,6 +117,7 @@ class Session implements ExternalController {
   readonly controller: Controller = async (t: Telemetry) => {
     try {
       if (this.hz === 0) throw new Error('hello was not sent before the first control point (call hello(scenario) first)');
+      for (const ev of eventMessages(t, this.hz)) this.send(ev);
       this.send(telemetryMessage(t, this.hz));
       const deadline = Date.now() + this.replyTimeoutMs;
       for (;;) {

@@ -67,7 +67,14 @@ export interface SummaryMessage {
   inFlight: number;
 }
 
-export type EmuMessage = HelloMessage | TelemetryMessage | SummaryMessage;
+/** One scenario event, sent just before the telemetry of the control point whose period it falls in (no reply). */
+export type EventMessage = { type: 'event'; epoch: number; atSeconds: number } & ScenarioEvent;
+
+export type EmuMessage = HelloMessage | TelemetryMessage | EventMessage | SummaryMessage;
+
+export function eventMessages(t: Telemetry, hz: number): EventMessage[] {
+  return t.events.map((e) => ({ type: 'event', epoch: t.epoch, atSeconds: e.atCycles / hz, ...e }));
+}
 
 export function helloMessage(s: Scenario): HelloMessage {
   const groups = flowGroupsOf(s);

@@ -110,6 +110,20 @@ describe('external controllers', () => {
     }
   }, 60_000);
 
+  it('sends each scenario event as an event notice just before the telemetry of its period', async () => {
+    let stderr = '';
+    const withEvents = { ...s, events: [{ atCycles: 0.3e-3 * s.hz, kind: 'nf-slowdown' as const, module: 'b', factor: 2 }, { atCycles: 0.5e-3 * s.hz, kind: 'nf-fail' as const, module: 'c' }] };
+    const ext = await connectController(`node ${join(__dirname, 'fixtures', 'echo-types.mjs')}`, { onStderr: (c) => { stderr += c.toString(); } });
+    ext.hello(withEvents);
+    const { record } = await runScenario(withEvents, { threads: 1, controller: ext.controller });
+    ext.summary(record.totals);
+    await ext.close();
+    const lines = stderr.trim().split('\n');
+    // Control points every 0.2 ms: 0.3 ms falls in period 1, 0.5 ms in period 2.
+    expect(lines.slice(0, 6)).toEqual(['hello - ', 'telemetry 0 ', 'event 1 nf-slowdown', 'telemetry 1 ', 'event 2 nf-fail', 'telemetry 2 ']);
+    expect(lines[lines.length - 1]).toBe('summary -');
+  });
+
   it('leaves no process after a clean session', async () => {
     const ext = await connectController(PYTHON, quiet);
     await drive(ext, 1);

@@ -54,6 +54,8 @@ def serve(read, write):
                     actions.append({"type": "setBatch", "task": name, "batch": batch[name]})
             body = msgpack.packb({"type": "actions", "epoch": msg["epoch"], "actions": actions}, use_bin_type=True)
             write(struct.pack(">I", len(body)) + body)
+        elif kind == "event":
+            print(f"event at {msg['atSeconds'] * 1e3:.3f} ms: {msg['kind']}", file=sys.stderr)
         elif kind == "summary":
             print(f"summary: delivered {msg['delivered']} of {msg['generated']}", file=sys.stderr)
 

@@ -37,6 +37,8 @@ function handle(msg) {
       }
     }
     send({ type: 'actions', epoch: msg.epoch, actions });
+  } else if (msg.type === 'event') {
+    process.stderr.write(`event at ${(msg.atSeconds * 1e3).toFixed(3)} ms: ${msg.kind}\n`);
   } else if (msg.type === 'summary') {
     process.stderr.write(`summary: delivered ${msg.delivered} of ${msg.generated}\n`);
   }
