@@ -10,6 +10,7 @@
  * byte for byte).
  */
 import { flowGroupsOf } from './flow-groups.js';
+import { generatorsOf } from '../scenario/traffic.js';
 import type { Plan } from '../graph/plan.js';
 import { CTR_CYCLES, MEM_COUNTERS_PER_ROW, SOURCE_NAMES, SRC_COUNT } from '../hw/mem-counters.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
@@ -320,17 +321,27 @@ function moduleMemory(actors: ActorResult[], moduleId: number): Record<string, n
   return memory;
 }
 
-/** Per-flow delivery: Jain's fairness index over delivered packets, and the flows one by one when few enough. */
+/**
+ * Per-flow delivery: Jain's fairness index over delivered packets, and the
+ * flows one by one when few enough. With churn, a flow id that never sent a
+ * frame (a new flow the run did not need) is not a flow: the summary is over
+ * the flows that sent.
+ */
 function flowSummary(sums: ActorSums, s: Scenario): ResultRecord['flows'] {
   const count = generatorFlows(s);
   const delivered = sums.of('flowDelivered');
-  let fsum = 0, fsq = 0, fmin = Infinity, fmax = 0;
-  for (let f = 0; f < count; f++) { const v = delivered[f]!; fsum += v; fsq += v * v; fmin = Math.min(fmin, v); fmax = Math.max(fmax, v); }
+  const generated = sums.of('flowGenerated');
+  const churn = s.ports.some((p) => generatorsOf(p.traffic).some((g) => g.churn !== undefined));
+  let fsum = 0, fsq = 0, fmin = Infinity, fmax = 0, n = 0;
+  for (let f = 0; f < count; f++) {
+    if (churn && !(generated[f]! > 0)) continue;
+    const v = delivered[f]!; fsum += v; fsq += v * v; fmin = Math.min(fmin, v); fmax = Math.max(fmax, v); n++;
+  }
   return {
     count,
-    deliveredMin: count > 0 ? fmin : 0,
+    deliveredMin: n > 0 ? fmin : 0,
     deliveredMax: fmax,
-    jainFairness: count > 0 && fsq > 0 ? (fsum * fsum) / (count * fsq) : null,
+    jainFairness: n > 0 && fsq > 0 ? (fsum * fsum) / (n * fsq) : null,
     list: count <= MAX_FLOWS_LISTED ? flowList(sums, s, count) : null,
   };
 }
