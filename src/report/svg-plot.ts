@@ -33,6 +33,30 @@ export interface PlotPoint {
 export interface Series {
   name: string;
   points: PlotPoint[];
+  /**
+   * How a line plot draws the series. 'line' (default): straight segments
+   * between points. 'step': the value holds until the next point's x, then
+   * jumps (for settings such as a batch size). 'points': markers only, no line
+   * (for highlighting some points of another series). Every style keeps one
+   * marker per drawable point. Ignored for `bar`.
+   */
+  style?: SeriesStyle;
+}
+
+export type SeriesStyle = 'line' | 'step' | 'points';
+
+/** A vertical dashed line at an x value with a short label (an event at a time). */
+export interface PlotMarker {
+  x: number;
+  label: string;
+}
+
+/** A horizontal line at a y value with a short label (a bound). */
+export interface RefLine {
+  y: number;
+  label: string;
+  /** Drawn in this series' colour; default grey. */
+  seriesIndex?: number;
 }
 
 export type AxisScale = 'linear' | 'log';
@@ -53,6 +77,10 @@ export interface Plot {
   series: Series[];
   /** Free text shown under the plot. */
   note?: string;
+  /** Vertical event markers; the x axis is widened to show them. Ignored for `bar`. */
+  markers?: PlotMarker[];
+  /** Horizontal reference lines; the y axis is widened to show them (on a log axis, those > 0). */
+  refLines?: RefLine[];
 }
 
 export interface RenderedPlot {
@@ -136,6 +164,11 @@ export function renderSvgPlot(plot: Plot, index: number): RenderedPlot {
     }),
   );
   const hasData = ys.length > 0;
+  // Markers and reference lines widen the axes so they show, but only around data.
+  const markers = kind === 'bar' || !hasData ? [] : (plot.markers ?? []).filter((m) => Number.isFinite(m.x) && (xScale !== 'log' || m.x > 0));
+  const refLines = !hasData ? [] : (plot.refLines ?? []).filter((r) => Number.isFinite(r.y) && (yScale !== 'log' || r.y > 0));
+  for (const m of markers) xs.push(m.x);
+  for (const r of refLines) ys.push(r.y);
 
   // Legend column on the right, as wide as the longest (truncated) name.
   const legendNames = plot.series.map((s) => truncate(s.name, LEGEND_MAX_CHARS));
@@ -236,6 +269,8 @@ export function renderSvgPlot(plot: Plot, index: number): RenderedPlot {
     out.push(`<text class="no-data" x="${n((left + right) / 2)}" y="${n((top + bottom) / 2)}" text-anchor="middle" fill="#777">${NO_DATA}</text>`);
   }
 
+  if (refLines.length > 0 || markers.length > 0) out.push(renderGuides(markers, refLines, { left, right, top, bottom, xPx, yPx }));
+
   // Series: lines are clipped to the plot area (they never leave it, but a
   // rounding pixel should not spill over the axes); markers are not, so a
   // point on the edge shows whole.
@@ -265,10 +300,16 @@ export function renderSvgPlot(plot: Plot, index: number): RenderedPlot {
     } else {
       let d = '';
       let pen = false;
+      let lastY = '';
+      const style = s.style ?? 'line';
       s.points.forEach((p, j) => {
-        if (!shown[i]![j]) return void (pen = false);
-        d += `${pen ? 'L' : 'M'}${n(xPx(p.x))} ${n(yPx(p.y!))}`;
+        if (!shown[i]![j] || style === 'points') return void (pen = false);
+        const y = n(yPx(p.y!));
+        // A step holds the previous value up to this x, then jumps.
+        if (pen && style === 'step') d += `L${n(xPx(p.x))} ${lastY}`;
+        d += `${pen ? 'L' : 'M'}${n(xPx(p.x))} ${y}`;
         pen = true;
+        lastY = y;
       });
       if (d !== '') {
         out.push(
@@ -295,7 +336,7 @@ export function renderSvgPlot(plot: Plot, index: number): RenderedPlot {
     const swatch =
       kind === 'bar'
         ? `<rect x="${n(legendX + 5)}" y="${n(y - 6)}" width="12" height="12" fill="${colour}"${barStyleOf(i, colour)}/>`
-        : `<line x1="${n(legendX)}" x2="${n(legendX + LEGEND_SWATCH_PX)}" y1="${n(y)}" y2="${n(y)}" stroke="${colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>` +
+        : (s.style === 'points' ? '' : `<line x1="${n(legendX)}" x2="${n(legendX + LEGEND_SWATCH_PX)}" y1="${n(y)}" y2="${n(y)}" stroke="${colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`) +
           `<circle cx="${n(legendX + LEGEND_SWATCH_PX / 2)}" cy="${n(y)}" r="${MARKER_RADIUS_PX}" fill="${colour}" stroke="#fff" stroke-width="1"/>`;
     const full = legendNames[i] === s.name ? '' : `<title>${escapeXml(s.name)}</title>`;
     out.push(
@@ -306,6 +347,45 @@ export function renderSvgPlot(plot: Plot, index: number): RenderedPlot {
   out.push('</g>');
   out.push('</svg>');
   return { svg: out.join('\n'), notes };
+}
+
+const GUIDE_FONT_PX = 10;
+const GUIDE_COLOUR = '#666666';
+
+/**
+ * Event markers (dashed vertical lines, labels staggered over three rows at
+ * the top so neighbours do not print on top of each other) and reference
+ * lines (dashed horizontal lines, labelled at the right end), under the series.
+ */
+function renderGuides(
+  markers: PlotMarker[],
+  refLines: RefLine[],
+  g: { left: number; right: number; top: number; bottom: number; xPx: (v: number) => number; yPx: (v: number) => number },
+): string {
+  const out: string[] = [];
+  out.push(`<g class="guides" font-size="${GUIDE_FONT_PX}">`);
+  for (const r of refLines) {
+    const colour = r.seriesIndex === undefined ? GUIDE_COLOUR : SERIES_COLOURS[r.seriesIndex % SERIES_COLOURS.length]!;
+    const y = g.yPx(r.y);
+    out.push(
+      `<g class="ref-line" data-ref-y="${String(r.y)}" data-label="${escapeXml(r.label)}"><title>${escapeXml(`${r.label}: ${formatNumber(r.y)}`)}</title>` +
+        `<line x1="${n(g.left)}" x2="${n(g.right)}" y1="${n(y)}" y2="${n(y)}" stroke="${colour}" stroke-width="1.5" stroke-dasharray="6 4"/>` +
+        `<text x="${n(g.right - 4)}" y="${n(y - 4)}" text-anchor="end" fill="${colour}">${escapeXml(truncate(r.label, LEGEND_MAX_CHARS))}</text></g>`,
+    );
+  }
+  markers.forEach((m, i) => {
+    const x = g.xPx(m.x);
+    const label = truncate(m.label, 24);
+    const fitsRight = x + 3 + codePoints(label) * GUIDE_FONT_PX * 0.6 <= g.right;
+    const ty = g.top + GUIDE_FONT_PX + 2 + (i % 3) * (GUIDE_FONT_PX + 2);
+    out.push(
+      `<g class="event-marker" data-event-x="${String(m.x)}" data-label="${escapeXml(m.label)}"><title>${escapeXml(`${m.label} at ${formatNumber(m.x)}`)}</title>` +
+        `<line x1="${n(x)}" x2="${n(x)}" y1="${n(g.top)}" y2="${n(g.bottom)}" stroke="${GUIDE_COLOUR}" stroke-width="1" stroke-dasharray="4 3"/>` +
+        `<text x="${n(fitsRight ? x + 3 : x - 3)}" y="${n(ty)}" text-anchor="${fitsRight ? 'start' : 'end'}" fill="#444">${escapeXml(label)}</text></g>`,
+    );
+  });
+  out.push('</g>');
+  return out.join('\n');
 }
 
 /** Bars of the 2nd, 4th... round through the palette are lighter with an outline. */
