@@ -169,6 +169,9 @@ export function seriesPlots(meta: SeriesMeta, points: readonly PeriodPoint[]): S
   };
   if (backlogTasks.length < tasks.length) backlog.note = `The ${MAX_BACKLOG_TASKS} tasks with the largest backlog of ${tasks.length}.`;
 
+  // Every time plot spans the whole run, so the live view's axes hold still as points arrive.
+  const extent = [0, meta.durationSeconds * unit.scale];
+  for (const plot of [rate, ...latency, drops, cores, batch, weight, backlog]) if (plot !== null) plot.xExtent = extent;
   return { rate, latency, drops, cores, batch, weight, backlog, knobNote };
 }
 

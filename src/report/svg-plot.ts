@@ -81,6 +81,8 @@ export interface Plot {
   markers?: PlotMarker[];
   /** Horizontal reference lines; the y axis is widened to show them (on a log axis, those > 0). */
   refLines?: RefLine[];
+  /** x values the axis covers at least, e.g. [0, run length] so a plot that grows keeps its axis. Ignored for `bar`. */
+  xExtent?: number[];
 }
 
 export interface RenderedPlot {
@@ -168,6 +170,7 @@ export function renderSvgPlot(plot: Plot, index: number): RenderedPlot {
   const markers = kind === 'bar' || !hasData ? [] : (plot.markers ?? []).filter((m) => Number.isFinite(m.x) && (xScale !== 'log' || m.x > 0));
   const refLines = !hasData ? [] : (plot.refLines ?? []).filter((r) => Number.isFinite(r.y) && (yScale !== 'log' || r.y > 0));
   for (const m of markers) xs.push(m.x);
+  if (kind !== 'bar' && hasData) for (const x of plot.xExtent ?? []) if (Number.isFinite(x) && (xScale !== 'log' || x > 0)) xs.push(x);
   for (const r of refLines) ys.push(r.y);
 
   // Legend column on the right, as wide as the longest (truncated) name.

@@ -159,5 +159,12 @@ describe('pieces', () => {
     expect(guided).toContain('>5</text>');
     expect(guided).toContain('data-event-x="20"');
     expect(guided).toContain('data-ref-y="5"');
+    expect(renderSvgPlot({ ...base, xExtent: [0, 40] }, 0).svg).toContain('>40</text>');
+  });
+
+  it('the time axis spans the whole run while only part of it has points', () => {
+    const s = fixtureSeries(400);
+    const svg = renderSvgPlot(seriesPlots(s.meta, s.points.slice(0, 100)).rate, 0).svg;
+    expect(svg).toContain('>100</text>');
   });
 });
