@@ -6,8 +6,9 @@
  * One chart renderer: the server draws the charts with the report's own code
  * (series-report.ts, svg-plot.ts) and pushes the HTML fragment to the page
  * over Server-Sent Events (`/events`); the page's few lines of script swap it
- * in. Pushes are throttled (at most one per `throttleMs`) but the latest
- * state is always sent. A page opened late gets the current state with the
+ * in. Pushes are throttled (at most one per `throttleMs`, or per four times
+ * the last render's time when drawing gets slow) but the latest state is
+ * always sent. A page opened late gets the current state with the
  * page itself. `finish(html)` replaces every open page by the final report,
  * which `/` serves from then on. Nothing is fetched from outside: the page's
  * CSS and script are inline, and its Content-Security-Policy forbids the rest.
@@ -62,6 +63,8 @@ export async function startLiveView(opts: LiveViewOptions = {}): Promise<LiveVie
   const clients = new Set<ServerResponse>();
   let timer: NodeJS.Timeout | null = null;
   let lastPushMs = -Infinity;
+  /** How long the last render took: a long run's charts take longer to draw, and the run waits meanwhile. */
+  let renderMs = 0;
 
   const current = (): string => (fragment ??= renderLiveFragment(meta, points));
   const send = (res: ServerResponse, event: string, data: unknown): void => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -69,14 +72,19 @@ export async function startLiveView(opts: LiveViewOptions = {}): Promise<LiveVie
 
   const push = (): void => {
     timer = null;
-    lastPushMs = Date.now();
+    // Nobody watching: nothing to draw (a page that connects later renders the state then).
+    if (clients.size === 0) return;
+    const t0 = Date.now();
     const msg = stateMessage();
+    lastPushMs = Date.now();
+    renderMs = lastPushMs - t0;
     for (const res of clients) send(res, 'state', msg);
   };
   const schedule = (): void => {
     fragment = null;
     if (timer !== null || finalHtml !== null) return;
-    const wait = lastPushMs + throttleMs - Date.now();
+    // Drawing takes at most a fifth of the time, so a long run is not slowed much by its viewers.
+    const wait = lastPushMs + Math.max(throttleMs, 4 * renderMs) - Date.now();
     if (wait <= 0) push();
     else timer = setTimeout(push, wait);
   };
