@@ -1,21 +1,27 @@
 /**
  * The live view (src/report/live.ts) in real headless Chromium: the page
  * shows each new point without a reload, a page opened late gets the current
- * state, and `finish` turns every page into the run report. Plus the event
+ * state, and `finish` turns every page into the run report; and a real run
+ * (runScenario's onSeries feeding the view) whose controller waits at each
+ * control point until the page shows every period so far. Plus the event
  * stream's throttling and the server's loopback rules, over plain HTTP.
  *
  * Needs /usr/bin/chromium (EMU_CHROMIUM overrides it; `apt-get install -y
  * chromium`) and playwright-core: without them this file FAILS, saying so.
  */
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/engine/run.js';
+import type { Controller } from '../../src/engine/telemetry.js';
+import { NF_KINDS } from '../../src/nf/catalog.js';
 import { renderHtmlReport } from '../../src/report/html.js';
 import { startLiveView, type LiveView } from '../../src/report/live.js';
 import { seriesReportDoc } from '../../src/report/series-report.js';
+import { loadScenarioText } from '../../src/scenario/load.js';
 import { fixtureMeta, fixturePoint, fixtureScore } from './series-fixture.js';
 
 const CHROMIUM = process.env['EMU_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -225,4 +231,53 @@ describe('live view server', () => {
       await lv.close();
     }
   });
+});
+
+describe('live view of a real run (runScenario with onSeries)', () => {
+  it('after N control periods the page shows N points, then the run report', async () => {
+    const root = join(__dirname, '..', '..');
+    // scenarios/loadtest.yaml as shipped: 16 control periods of 0.25 ms, the load ramping up, stage b failing at 2.5 ms.
+    const text = readFileSync(join(root, 'scenarios', 'loadtest.yaml'), 'utf8');
+    const s = loadScenarioText(text, { what: 'loadtest', format: 'yaml', baseDir: join(root, 'scenarios') }, { kinds: NF_KINDS });
+    const periods = Math.ceil(s.durationCycles / s.controlPeriodCycles);
+    expect(periods).toBe(16);
+    const browser = await launch();
+    const lv = await startLiveView();
+    try {
+      const page = await browser.newPage();
+      await page.goto(lv.url);
+      let fed = 0;
+      const seen: { epoch: number; points: number }[] = [];
+      // An in-process controller: the run waits at each control point (lock-step) until the page shows every point so far.
+      const controller: Controller = async (t) => {
+        await page.waitForSelector(`main#live[data-points="${fed}"]`, { timeout: 10_000 });
+        const markers = await page.locator('svg[data-plot-id="rate"] g[data-series="offered (all)"] circle.point').count();
+        seen.push({ epoch: t.epoch, points: markers });
+        const b = t.cores.flatMap((c) => c.tasks).find((k) => k.name.startsWith('q1'));
+        return t.epoch === 3 && b !== undefined ? [{ type: 'setBatch', task: b.name, batch: 16 }] : [];
+      };
+      const { record } = await runScenario(s, {
+        threads: 2,
+        controller,
+        onSeries: { meta: (m) => lv.meta(m), point: (p) => { fed++; lv.point(p); } },
+      });
+      // At control point N (N = 0, 1, ...) the N periods before it were on the page.
+      expect(seen).toEqual(Array.from({ length: periods - 1 }, (_, n) => ({ epoch: n, points: n })));
+      expect(fed).toBe(periods);
+      await page.waitForSelector(`main#live[data-points="${periods}"]`);
+      const series = record.series!;
+      expect(series.points).toHaveLength(periods);
+      lv.finish(renderHtmlReport(seriesReportDoc(series, { scenario: s.name, seed: record.seed, emuVersion: 'test', date: '2026-01-02', command: 'test' })));
+      await page.waitForSelector('#emu-data', { state: 'attached', timeout: 5000 });
+      expect(await page.title()).toBe('Run report: loadtest');
+      expect(await page.locator('svg[data-plot-id="rate"] g[data-series="offered (all)"] circle.point').count()).toBe(periods);
+      expect(await page.locator('main#live').count()).toBe(0);
+      expect(await page.locator('svg[data-plot-id="rate"] .event-marker').count()).toBe(2);
+      // The controller's action at control point 3 is in the report's control table.
+      expect(await page.locator('table', { hasText: 'setBatch' }).innerText()).toMatch(/setBatch task=q1\S* batch=16/);
+    } finally {
+      await browser.close();
+      await lv.close();
+    }
+  }, 120_000);
 });
