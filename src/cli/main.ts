@@ -30,6 +30,9 @@ import { addScenarioCommand, UsageError } from './scenario-cmd.js';
 import { addHwCommand, HwCheckFailed } from './hw-cmd.js';
 import { IoOpenError } from '../io/backends.js';
 import { RealtimeError, RealtimeStartError } from '../engine/realtime/rt-run.js';
+import { renderHtmlReport } from '../report/html.js';
+import { startLiveView, type LiveView } from '../report/live.js';
+import { renderScoreTable, seriesReportDoc } from '../report/series-report.js';
 
 export const EXIT_OK = 0;
 export const EXIT_RUN_FAILED = 1;
@@ -87,6 +90,16 @@ function killOnSignal(ext: ExternalController): () => void {
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
   return () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); };
+}
+
+function parsePort(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError(`expected a port between 0 and 65535 (0: a free one), got "${v}"`);
+  return Number(v);
+}
+
+/** Until Ctrl-C: the live view keeps serving the report to whoever looks at it. */
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => process.once('SIGINT', () => resolve()));
 }
 
 function parseThreads(v: string): number | 'auto' {
@@ -156,11 +169,16 @@ export function createProgram(io: CliIo): Command {
     .option('-q, --quiet', 'no progress indicator')
     .option('--controller <cmd|url>', 'drive the run with an external controller (docs/controller-protocol.md): a command line emu starts and talks to over its stdin/stdout, or tcp://HOST:PORT or unix:/PATH where one listens')
     .option('--controller-timeout <ms>', 'how long to wait for the controller\'s reply at each control point, in ms', parseTimeoutMs, DEFAULT_REPLY_TIMEOUT_MS)
-    .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n  emu run scenarios/pipeline-3.yaml --controller "python3 examples/controllers/python/threshold.py"\n')
-    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }) => {
+    .option('--report <file>', 'also write the run report (HTML: score against the SLOs, traffic, latency, knobs, control over time) to <file>; needs more than one control period')
+    .option('--live [port]', 'show the run live in a browser on http://127.0.0.1:PORT/ (default: a free port), ending on the run report', parsePort)
+    .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n  emu run scenarios/pipeline-3.yaml --controller "python3 examples/controllers/python/threshold.py"\n  emu run scenarios/loadtest.yaml --controller "node examples/controllers/ts/threshold.mjs" --live --report loadtest.html\n')
+    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; report?: string; live?: number | true; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }) => {
       const s = loadScenario(io, file, o, 'virtual');
       // Before the run, so a wrong folder costs a second, not the whole run.
-      const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }], o.json ? '--json' : null);
+      const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }, { flag: '--report', file: o.report }], o.json ? '--json' : null);
+      if ((o.report !== undefined || o.live !== undefined) && controlPoints(s.durationCycles, s.controlPeriodCycles) <= 1) {
+        throw new UsageError(`${o.report !== undefined ? '--report' : '--live'}: the run has a single control period, so there is nothing over time to show (set a controlPeriod shorter than the duration)`);
+      }
       if (!o.quiet) noteWork(io, s);
       const showProgress = !o.quiet && io.err.isTTY === true;
       const progress = showProgress ? new Progress(io.err as never, { label: s.name }) : null;
@@ -170,10 +188,20 @@ export function createProgram(io: CliIo): Command {
       const ext = o.controller === undefined ? null : await openController(o.controller, o.controllerTimeout, s);
       if (ext !== null) runOpts.controller = ext.controller;
       const unhook = ext === null ? null : killOnSignal(ext);
+      let live: LiveView | null = null;
       let res: Awaited<ReturnType<typeof runScenario>>;
       try {
+        if (o.live !== undefined) {
+          live = await startLiveView({ host: '127.0.0.1', port: o.live === true ? 0 : o.live });
+          io.err.write(`live view: ${live.url}\n`);
+          const view = live;
+          runOpts.onSeries = { meta: (m) => view.meta(m), point: (p) => view.point(p) };
+        }
         res = await runScenario(s, runOpts);
         if (ext !== null) { ext.summary(res.record.totals); await ext.close(); }
+      } catch (e) {
+        await live?.close();
+        throw e;
       } finally {
         // Whatever happened, no controller process is left behind.
         if (ext !== null) await ext.abort();
@@ -189,9 +217,33 @@ export function createProgram(io: CliIo): Command {
         if (o.msgpack === STDOUT) io.out.write(recordToMsgpack(res.record));
         else writeFileSync(o.msgpack, recordToMsgpack(res.record));
       }
+      const series = res.record.series;
+      if (o.report !== undefined || live !== null) {
+        if (series === undefined) {
+          await live?.close();
+          throw new UsageError(`${o.report !== undefined ? '--report' : '--live'}: the run recorded no series (a single control period)`);
+        }
+        const command = ['emu run', file, ...(o.seed === undefined ? [] : [`--seed ${o.seed}`]), ...(o.duration === undefined ? [] : [`--duration ${o.duration}`]),
+          ...(o.controller === undefined ? [] : [`--controller ${JSON.stringify(o.controller)}`])].join(' ');
+        const html = renderHtmlReport(seriesReportDoc(series, { scenario: s.name, seed: res.record.seed, emuVersion: EMU_VERSION, date: new Date().toISOString(), command }));
+        if (o.report === STDOUT) io.out.write(html);
+        else if (o.report !== undefined) writeFileSync(o.report, html);
+        live?.finish(html);
+      }
       if (o.json) io.out.write(recordToJson(res.record));
       // Standard output carries one thing: what "-" asked for, or the summary.
-      else if (toStdout === null) io.out.write(renderRunSummary(res.record, res.wallSeconds, res.threads));
+      else if (toStdout === null) {
+        io.out.write(renderRunSummary(res.record, res.wallSeconds, res.threads));
+        if (series !== undefined) io.out.write(`\n${renderScoreTable(series.score)}`);
+      }
+      if (live !== null) {
+        // On a terminal the report stays up for whoever looks at it; a script's run just ends.
+        if (io.out.isTTY === true) {
+          io.err.write(`live view: the report stays at ${live.url} until Ctrl-C\n`);
+          await untilInterrupted();
+        }
+        await live.close();
+      }
       if (!res.record.totals.conserved) {
         const t = res.record.totals;
         io.err.write(`emu: packet conservation violated: generated ${t.generated} != delivered ${t.delivered} + dropped ${t.dropped} + in flight ${t.inFlight}\n`);
