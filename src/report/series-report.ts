@@ -236,7 +236,7 @@ function controlTable(points: readonly PeriodPoint[], unit: TimeUnit): { table: 
     table: {
       title: 'Control points with actions or without an answer',
       columns: ['epoch', `time (${unit.label})`, 'outcome', 'actions'],
-      rows: shown.map((p) => [p.epoch, p.endSeconds * unit.scale, p.control, p.actions.length === 0 ? '-' : actionsText(p.actions)]),
+      rows: shown.map((p) => [p.epoch, p.endSeconds * unit.scale, p.missReason ? `${p.control}: ${p.missReason}` : p.control, p.actions.length === 0 ? '-' : actionsText(p.actions)]),
     },
     shown: shown.length,
     total: notable.length,

@@ -72,6 +72,7 @@ export function fixturePoint(i: number, meta: SeriesMeta = fixtureMeta()): Perio
     events,
     control: epoch === MISS_EPOCH ? 'miss' : epoch === LOST_EPOCH ? 'lost' : 'ok',
     sloOk: groups.every((g) => g.slo!.ok),
+    ...(epoch === MISS_EPOCH ? { missReason: 'no reply within 50 ms' } : {}),
   };
 }
 

@@ -79,7 +79,7 @@ describe('seriesReportDoc', () => {
     expect(jumps).toHaveLength(2);
     const control = doc.sections[5]!.tables![0]!;
     expect(control.rows).toEqual([
-      [MISS_EPOCH, MISS_EPOCH * 0.25, 'miss', '-'],
+      [MISS_EPOCH, MISS_EPOCH * 0.25, 'miss: no reply within 50 ms', '-'],
       [180, 45, 'ok', 'setBatch task=b batch=8'],
       [240, 60, 'ok', 'setBatch task=b batch=16'],
       [LOST_EPOCH, LOST_EPOCH * 0.25, 'lost', '-'],
