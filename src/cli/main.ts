@@ -171,7 +171,12 @@ export function createProgram(io: CliIo): Command {
     .option('--controller-timeout <ms>', 'how long to wait for the controller\'s reply at each control point, in ms', parseTimeoutMs, DEFAULT_REPLY_TIMEOUT_MS)
     .option('--report <file>', 'also write the run report (HTML: score against the SLOs, traffic, latency, knobs, control over time) to <file>; needs more than one control period')
     .option('--live [port]', 'show the run live in a browser on http://127.0.0.1:PORT/ (default: a free port), ending on the run report', parsePort)
-    .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n  emu run scenarios/pipeline-3.yaml --controller "python3 examples/controllers/python/threshold.py"\n  emu run scenarios/loadtest.yaml --controller "node examples/controllers/ts/threshold.mjs" --live --report loadtest.html\n')
+    .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n  emu run scenarios/pipeline-3.yaml --controller "python3 examples/controllers/python/threshold.py"\n  emu run scenarios/loadtest.yaml --controller "node examples/controllers/ts/threshold.mjs" --live --report loadtest.html\n' +
+      '\nLoad-testing a controller: in the scenario, give traffic flow groups with SLOs (traffic.groups, slo, churn,\n' +
+      'elephants), an events: timeline (NF slowdown/failure, core offline, link down, telemetry-loss/-delay) and\n' +
+      'controller: { onMiss: no-action, actuationDelay: K } (docs/scenario-format.md). Each control period is then\n' +
+      'one point of the record\'s series, scored against the SLOs. A controller may answer setBatch, setWeight,\n' +
+      'setPriority, attach, detach, steer, moveFlow, scaleOut, scaleIn and rateLimit (docs/controller-protocol.md).\n')
     .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; report?: string; live?: number | true; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }) => {
       const s = loadScenario(io, file, o, 'virtual');
       // Before the run, so a wrong folder costs a second, not the whole run.
