@@ -1,0 +1,217 @@
+// Control-point overhead: what stopping every worker at each control point,
+// gathering telemetry and asking a controller costs in wall time.
+//
+//   npm run build && node bench/control.mjs [--quick]
+//
+// One scenario, 18 emulated cores (a synthetic NF and a macswap run to
+// completion per core, one RSS queue each), 10 000 flows of 64-byte frames
+// offered at 4 Mpps per core, which the cores carry (they take ~20 Mpps). Cases:
+//   - baseline: no controller, one control period (= the duration);
+//   - no controller, 1 ms and 100 us periods: the engine's own stop/go;
+//   - an in-process do-nothing controller (a function), 1 ms and 100 us;
+//   - an external do-nothing controller (bench/noop-controller.mjs) over
+//     stdio and over TCP, 1 ms and 100 us.
+// Warm workers (one pool for all runs); the external controller is started
+// (or connected) and greeted before the clock starts, so its start-up is not
+// counted: the time of runScenario alone. The cases run round-robin, one
+// round after another, so a change in the host's load hits them all; each
+// figure is the median over the rounds. Every run's results must be those of
+// the run without a controller at the same period (a do-nothing controller
+// changes nothing): otherwise a warning and exit code 1.
+// Prints one line per case and a final JSON line for scripts.
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createWorkerPool, runScenario } from '../dist/engine/run.js';
+import { validateScenario } from '../dist/scenario/validate.js';
+import { NF_KINDS } from '../dist/nf/catalog.js';
+import { connectController } from '../dist/control/external.js';
+import { telemetryMessage } from '../dist/control/protocol.js';
+import { encodeFrame } from '../dist/control/wire.js';
+
+const quick = process.argv.includes('--quick');
+const here = dirname(fileURLToPath(import.meta.url));
+const NOOP = join(here, 'noop-controller.mjs');
+
+const CORES = 18;
+const THREADS = 2;
+const FLOWS = 10_000;
+const MPPS_PER_CORE = 4;
+const DURATION_MS = quick ? 5 : 100;
+const ROUNDS = quick ? 1 : 3;
+
+function scenario(periodUs) {
+  const modules = [];
+  const edges = [];
+  const tasks = [];
+  for (let c = 0; c < CORES; c++) {
+    modules.push(
+      { name: `a${c}`, kind: 'synthetic', config: { cyclesPerBatch: 200, cyclesPerPacket: 60 } },
+      { name: `m${c}`, kind: 'macswap', config: { cyclesPerPacket: 60 } },
+    );
+    edges.push({ from: `eth0.rx${c}`, to: `a${c}` }, { from: `a${c}`, to: `m${c}` }, { from: `m${c}`, to: 'eth0.tx' });
+    tasks.push({ root: `eth0.rx${c}`, core: c });
+  }
+  return validateScenario({
+    name: `bench-control-${CORES}`,
+    duration: `${DURATION_MS}ms`,
+    ...(periodUs === null ? {} : { controlPeriod: `${periodUs}us` }),
+    machine: { hz: 2.6e9, cores: CORES },
+    ports: [{ name: 'eth0', lineRate: '400Gbps', rxQueues: CORES, traffic: { flows: FLOWS, frameSize: 64, rate: `${MPPS_PER_CORE * CORES}Mpps` } }],
+    modules, edges, tasks,
+  }, { kinds: NF_KINDS, baseDir: null });
+}
+
+/** What a do-nothing controller must leave unchanged. */
+function outcome(record) {
+  const t = record.totals;
+  return JSON.stringify({
+    generated: t.generated, delivered: t.delivered, dropped: t.dropped, inFlight: t.inFlight, dropsByReason: t.dropsByReason,
+    modules: record.modules.map((m) => [m.name, m.packets]),
+  });
+}
+
+/** The TCP controller: one process for the whole bench, one connection per run. */
+async function startTcpController() {
+  const child = spawn(process.execPath, [NOOP, '--tcp'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /port (\d+)\n/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`bench/noop-controller.mjs --tcp exited (${code}) before printing its port`)));
+  });
+  return { url: `tcp://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+const tcp = await startTcpController();
+
+const cases = [
+  { label: 'baseline (no controller, 1 period)', kind: 'none', periodUs: null },
+  { label: 'no controller, 1 ms', kind: 'none', periodUs: 1000 },
+  { label: 'no controller, 100 us', kind: 'none', periodUs: 100 },
+  { label: 'in-process no-op, 1 ms', kind: 'inproc', periodUs: 1000 },
+  { label: 'in-process no-op, 100 us', kind: 'inproc', periodUs: 100 },
+  { label: 'stdio no-op, 1 ms', kind: 'stdio', periodUs: 1000 },
+  { label: 'stdio no-op, 100 us', kind: 'stdio', periodUs: 100 },
+  { label: 'tcp no-op, 1 ms', kind: 'tcp', periodUs: 1000 },
+  { label: 'tcp no-op, 100 us', kind: 'tcp', periodUs: 100 },
+];
+for (const c of cases) {
+  c.scenario = scenario(c.periodUs);
+  c.points = Math.ceil(c.scenario.durationCycles / c.scenario.controlPeriodCycles);
+  c.walls = [];
+  c.roundTripsUs = []; // per run: mean wall time inside the controller call, as the engine awaits it
+}
+
+let telemetryBytes = 0;
+/** One timed run of a case; the controller (if any) is set up and greeted before the clock starts. */
+async function runCase(c, pool) {
+  let ext = null;
+  let controller;
+  if (c.kind === 'inproc') controller = () => [];
+  else if (c.kind === 'stdio' || c.kind === 'tcp') {
+    ext = await connectController(c.kind === 'stdio' ? `${process.execPath} ${NOOP}` : tcp.url);
+    ext.hello(c.scenario);
+    controller = ext.controller;
+  }
+  let inside = 0n;
+  let calls = 0;
+  const timed = controller && (async (t) => {
+    if (telemetryBytes === 0) telemetryBytes = encodeFrame(telemetryMessage(t, c.scenario.hz)).length;
+    const t0 = process.hrtime.bigint();
+    const a = await controller(t);
+    inside += process.hrtime.bigint() - t0;
+    calls++;
+    return a;
+  });
+  try {
+    const t0 = process.hrtime.bigint();
+    const { record } = await runScenario(c.scenario, { threads: THREADS, pool, ...(timed ? { controller: timed } : {}) });
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (ext) {
+      ext.summary(record.totals);
+      await ext.close();
+    }
+    return { wall, record, roundTripUs: calls > 0 ? Number(inside) / 1e3 / calls : 0, calls };
+  } finally {
+    if (ext) await ext.abort();
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const loadBefore = loadavg();
+console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} (${THREADS} worker threads; ${CORES} cores, ${FLOWS} flows, ${MPPS_PER_CORE * CORES} Mpps offered, ${DURATION_MS} ms virtual)`);
+const pool = createWorkerPool(THREADS);
+const warnings = [];
+const expected = new Map(); // period -> outcome of the run without a controller
+let hops = 0;
+try {
+  await runCase(cases[0], pool); // warm-up: JIT, page faults, the lent buffers
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const c of cases) {
+      const { wall, record, roundTripUs, calls } = await runCase(c, pool);
+      c.walls.push(wall);
+      if (c.kind !== 'none') {
+        c.roundTripsUs.push(roundTripUs);
+        if (calls !== c.points - 1) warnings.push(`${c.label}: the controller was called ${calls} times, expected ${c.points - 1}`);
+      }
+      hops = record.modules.filter((m) => m.kind !== 'queue').reduce((a, m) => a + m.packets, 0);
+      const got = outcome(record);
+      const key = String(c.periodUs);
+      if (!expected.has(key)) expected.set(key, got);
+      else if (expected.get(key) !== got) warnings.push(`${c.label}, round ${r + 1}: results differ from the run without a controller at the same period:\n  ${expected.get(key)}\n  ${got}`);
+    }
+  }
+} finally {
+  await pool.close();
+  tcp.stop();
+}
+
+// Per round, each case against the baseline (and the no-controller run at its
+// period) of the same round: a change in the host's load between rounds then
+// cancels out. The medians of these per-round figures are reported.
+const noneOf = new Map(cases.filter((c) => c.kind === 'none').map((c) => [c.periodUs, c]));
+const base = cases[0];
+const rows = [];
+for (const c of cases) {
+  const wall = median(c.walls);
+  // Control points beyond the baseline's one (the end of the run is a control point in both).
+  const extra = c.points - 1;
+  const perRound = (f) => median(c.walls.map((w, r) => f(w, r)));
+  const row = {
+    label: c.label, controller: c.kind, periodUs: c.periodUs, controlPoints: c.points, wallSeconds: wall, wallSecondsAll: c.walls,
+    vsBaseline: perRound((w, r) => w / base.walls[r]),
+  };
+  let line = `${c.label.padEnd(34)} ${wall.toFixed(2)} s (${c.walls.map((w) => w.toFixed(2)).join(', ')})  x${row.vsBaseline.toFixed(2)}`;
+  if (c.periodUs !== null) {
+    row.usPerControlPoint = perRound((w, r) => ((w - base.walls[r]) * 1e6) / extra);
+    row.shareOfWall = perRound((w, r) => (w - base.walls[r]) / w);
+    line += `  ${row.usPerControlPoint.toFixed(0).padStart(5)} us/point, ${(row.shareOfWall * 100).toFixed(0).padStart(3)} % of wall`;
+  }
+  if (c.kind !== 'none') {
+    const none = noneOf.get(c.periodUs);
+    row.controllerUsPerPoint = perRound((w, r) => ((w - none.walls[r]) * 1e6) / extra);
+    row.roundTripUs = median(c.roundTripsUs);
+    row.messagesPerSecond = (2 * extra) / wall;
+    line += `; controller ${row.controllerUsPerPoint.toFixed(0)} us/point over none, call ${row.roundTripUs.toFixed(0)} us`;
+    if (c.kind !== 'inproc') line += `, ${row.messagesPerSecond.toFixed(0)} msgs/s`;
+  }
+  console.log(line);
+  rows.push(row);
+}
+const aimRow = rows.find((r) => r.controller === 'stdio' && r.periodUs === 1000);
+const tcpRow = rows.find((r) => r.controller === 'tcp' && r.periodUs === 1000);
+const aimMet = Math.max(aimRow.shareOfWall, tcpRow.shareOfWall) < 0.25;
+console.log(`telemetry message for ${CORES} cores: ${telemetryBytes} bytes framed; ${hops} hops per run`);
+console.log(`aim (external controller at 1 ms costs < 25 % of the wall time): stdio ${(aimRow.shareOfWall * 100).toFixed(0)} %, tcp ${(tcpRow.shareOfWall * 100).toFixed(0)} % -> ${aimMet ? 'met' : 'NOT met'}`);
+for (const w of warnings) console.log(`WARNING: ${w}`);
+console.log(JSON.stringify({
+  bench: 'control', cores: CORES, threads: THREADS, flows: FLOWS, offeredMpps: MPPS_PER_CORE * CORES, durationMs: DURATION_MS, rounds: ROUNDS,
+  loadBefore, hops, telemetryFrameBytes: telemetryBytes, rows, aimMet, warnings,
+}));
+if (warnings.length > 0) process.exit(1);
