@@ -29,6 +29,7 @@ import { NF_KINDS } from '../dist/nf/catalog.js';
 import { connectController } from '../dist/control/external.js';
 import { telemetryMessage } from '../dist/control/protocol.js';
 import { encodeFrame } from '../dist/control/wire.js';
+import { unpack } from 'msgpackr';
 
 const quick = process.argv.includes('--quick');
 const here = dirname(fileURLToPath(import.meta.url));
@@ -107,7 +108,7 @@ for (const c of cases) {
   c.roundTripsUs = []; // per run: mean wall time inside the controller call, as the engine awaits it
 }
 
-let telemetryBytes = 0;
+let sampleTelemetry = null; // the first control point's telemetry, for the round trips alone (below)
 /** One timed run of a case; the controller (if any) is set up and greeted before the clock starts. */
 async function runCase(c, pool) {
   let ext = null;
@@ -120,12 +121,16 @@ async function runCase(c, pool) {
   }
   let inside = 0n;
   let calls = 0;
-  const timed = controller && (async (t) => {
-    if (telemetryBytes === 0) telemetryBytes = encodeFrame(telemetryMessage(t, c.scenario.hz)).length;
+  const note = (t) => {
+    if (sampleTelemetry === null) sampleTelemetry = t;
+    calls++;
+  };
+  // The in-process controller stays synchronous (as a plain function is); the others are timed to their reply.
+  const timed = c.kind === 'inproc' ? (t) => { note(t); return []; } : controller && (async (t) => {
+    note(t);
     const t0 = process.hrtime.bigint();
     const a = await controller(t);
     inside += process.hrtime.bigint() - t0;
-    calls++;
     return a;
   });
   try {
@@ -148,6 +153,7 @@ const loadBefore = loadavg();
 console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')} (${THREADS} worker threads; ${CORES} cores, ${FLOWS} flows, ${MPPS_PER_CORE * CORES} Mpps offered, ${DURATION_MS} ms virtual)`);
 const pool = createWorkerPool(THREADS);
 const warnings = [];
+const alone = {};
 const expected = new Map(); // period -> outcome of the run without a controller
 let hops = 0;
 try {
@@ -157,7 +163,7 @@ try {
       const { wall, record, roundTripUs, calls } = await runCase(c, pool);
       c.walls.push(wall);
       if (c.kind !== 'none') {
-        c.roundTripsUs.push(roundTripUs);
+        if (c.kind !== 'inproc') c.roundTripsUs.push(roundTripUs);
         if (calls !== c.points - 1) warnings.push(`${c.label}: the controller was called ${calls} times, expected ${c.points - 1}`);
       }
       hops = record.modules.filter((m) => m.kind !== 'queue').reduce((a, m) => a + m.packets, 0);
@@ -165,6 +171,34 @@ try {
       const key = String(c.periodUs);
       if (!expected.has(key)) expected.set(key, got);
       else if (expected.get(key) !== got) warnings.push(`${c.label}, round ${r + 1}: results differ from the run without a controller at the same period:\n  ${expected.get(key)}\n  ${got}`);
+    }
+  }
+  // The parts of a round trip without a run around it (workers idle): the
+  // telemetry message packed and framed, unpacked, and the whole exchange with
+  // the do-nothing controller over each transport.
+  const n = quick ? 200 : 2000;
+  const s = cases.find((c) => c.kind === 'stdio').scenario;
+  const msg = telemetryMessage(sampleTelemetry, s.hz);
+  let frame = null;
+  let t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) frame = encodeFrame(msg);
+  alone.packUs = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  alone.telemetryFrameBytes = frame.length;
+  t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) unpack(frame.subarray(4));
+  alone.unpackUs = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  for (const kind of ['stdio', 'tcp']) {
+    const ext = await connectController(kind === 'stdio' ? `${process.execPath} ${NOOP}` : tcp.url);
+    try {
+      ext.hello(s);
+      for (let i = 0; i < 100; i++) await ext.controller({ ...sampleTelemetry, epoch: i }); // warm-up
+      t0 = process.hrtime.bigint();
+      for (let i = 100; i < 100 + n; i++) await ext.controller({ ...sampleTelemetry, epoch: i });
+      alone[`${kind}RoundTripUs`] = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+      ext.summary({ generated: 0, delivered: 0, dropped: 0, inFlight: 0, conserved: true, dropsByReason: {} });
+      await ext.close();
+    } finally {
+      await ext.abort();
     }
   }
 } finally {
@@ -196,10 +230,12 @@ for (const c of cases) {
   if (c.kind !== 'none') {
     const none = noneOf.get(c.periodUs);
     row.controllerUsPerPoint = perRound((w, r) => ((w - none.walls[r]) * 1e6) / extra);
-    row.roundTripUs = median(c.roundTripsUs);
-    row.messagesPerSecond = (2 * extra) / wall;
-    line += `; controller ${row.controllerUsPerPoint.toFixed(0)} us/point over none, call ${row.roundTripUs.toFixed(0)} us`;
-    if (c.kind !== 'inproc') line += `, ${row.messagesPerSecond.toFixed(0)} msgs/s`;
+    if (c.kind !== 'inproc') {
+      row.roundTripUs = median(c.roundTripsUs);
+      row.messagesPerSecond = (2 * extra) / wall;
+    }
+    line += `; controller ${row.controllerUsPerPoint.toFixed(0)} us/point over none`;
+    if (c.kind !== 'inproc') line += `, round trip ${row.roundTripUs.toFixed(0)} us, ${row.messagesPerSecond.toFixed(0)} msgs/s`;
   }
   console.log(line);
   rows.push(row);
@@ -207,11 +243,12 @@ for (const c of cases) {
 const aimRow = rows.find((r) => r.controller === 'stdio' && r.periodUs === 1000);
 const tcpRow = rows.find((r) => r.controller === 'tcp' && r.periodUs === 1000);
 const aimMet = Math.max(aimRow.shareOfWall, tcpRow.shareOfWall) < 0.25;
-console.log(`telemetry message for ${CORES} cores: ${telemetryBytes} bytes framed; ${hops} hops per run`);
+console.log(`round trip alone (idle workers, ${alone.telemetryFrameBytes}-byte telemetry frame for ${CORES} cores): stdio ${alone.stdioRoundTripUs.toFixed(0)} us, tcp ${alone.tcpRoundTripUs.toFixed(0)} us; packing it ${alone.packUs.toFixed(1)} us, unpacking ${alone.unpackUs.toFixed(1)} us`);
+console.log(`${hops} hops per run`);
 console.log(`aim (external controller at 1 ms costs < 25 % of the wall time): stdio ${(aimRow.shareOfWall * 100).toFixed(0)} %, tcp ${(tcpRow.shareOfWall * 100).toFixed(0)} % -> ${aimMet ? 'met' : 'NOT met'}`);
 for (const w of warnings) console.log(`WARNING: ${w}`);
 console.log(JSON.stringify({
   bench: 'control', cores: CORES, threads: THREADS, flows: FLOWS, offeredMpps: MPPS_PER_CORE * CORES, durationMs: DURATION_MS, rounds: ROUNDS,
-  loadBefore, hops, telemetryFrameBytes: telemetryBytes, rows, aimMet, warnings,
+  loadBefore, hops, alone, rows, aimMet, warnings,
 }));
 if (warnings.length > 0) process.exit(1);
