@@ -69,7 +69,7 @@ function outcome(record) {
   const t = record.totals;
   return JSON.stringify({
     generated: t.generated, delivered: t.delivered, dropped: t.dropped, inFlight: t.inFlight, dropsByReason: t.dropsByReason,
-    modules: record.modules.map((m) => [m.name, m.packets]),
+    modules: record.modules.map((m) => [m.name, m.packets]), latency: record.latency,
   });
 }
 
@@ -240,15 +240,26 @@ for (const c of cases) {
   console.log(line);
   rows.push(row);
 }
-const aimRow = rows.find((r) => r.controller === 'stdio' && r.periodUs === 1000);
-const tcpRow = rows.find((r) => r.controller === 'tcp' && r.periodUs === 1000);
-const aimMet = Math.max(aimRow.shareOfWall, tcpRow.shareOfWall) < 0.25;
+// A 1 ms case adds ~100 control points; if each costs about a millisecond
+// that is ~0.1 s, less than the spread between two runs of the baseline on a
+// shared host. The 100 us cases add ~1000, ten times the signal: their cost
+// per point, charged to the 1 ms case's points, is the steadier estimate.
+const baseWall = median(base.walls);
+for (const row of rows.filter((r) => r.periodUs === 1000)) {
+  const fine = rows.find((r) => r.controller === row.controller && r.periodUs === 100);
+  const cost = ((row.controlPoints - 1) * fine.usPerControlPoint) / 1e6;
+  row.shareOfWallFrom100us = cost / (baseWall + cost);
+}
+const ext1ms = rows.filter((r) => (r.controller === 'stdio' || r.controller === 'tcp') && r.periodUs === 1000);
+const aimMet = ext1ms.every((r) => r.shareOfWallFrom100us < 0.25);
+const pct = (x) => `${(x * 100).toFixed(0)} %`;
+console.log(`aim (an external controller at 1 ms costs < 25 % of the wall time): ${ext1ms.map((r) => `${r.controller} ${pct(r.shareOfWallFrom100us)} (measured directly: ${pct(r.shareOfWall)})`).join(', ')} -> ${aimMet ? 'met' : 'NOT met'}${quick ? ' (smoke run: too short to say)' : ''}`);
 console.log(`round trip alone (idle workers, ${alone.telemetryFrameBytes}-byte telemetry frame for ${CORES} cores): stdio ${alone.stdioRoundTripUs.toFixed(0)} us, tcp ${alone.tcpRoundTripUs.toFixed(0)} us; packing it ${alone.packUs.toFixed(1)} us, unpacking ${alone.unpackUs.toFixed(1)} us`);
-console.log(`${hops} hops per run`);
-console.log(`aim (external controller at 1 ms costs < 25 % of the wall time): stdio ${(aimRow.shareOfWall * 100).toFixed(0)} %, tcp ${(tcpRow.shareOfWall * 100).toFixed(0)} % -> ${aimMet ? 'met' : 'NOT met'}`);
+const sameAcrossPeriods = new Set(expected.values()).size === 1;
+console.log(`${hops} hops per run; results at every period the same: ${sameAcrossPeriods ? 'yes' : 'no (the period may change results; a do-nothing controller may not)'}`);
 for (const w of warnings) console.log(`WARNING: ${w}`);
 console.log(JSON.stringify({
   bench: 'control', cores: CORES, threads: THREADS, flows: FLOWS, offeredMpps: MPPS_PER_CORE * CORES, durationMs: DURATION_MS, rounds: ROUNDS,
-  loadBefore, hops, alone, rows, aimMet, warnings,
+  loadBefore, hops, alone, sameAcrossPeriods, rows, aimMet, warnings,
 }));
 if (warnings.length > 0) process.exit(1);
