@@ -40,7 +40,7 @@ const THREADS = 2;
 const FLOWS = 10_000;
 const MPPS_PER_CORE = 4;
 const DURATION_MS = quick ? 5 : 100;
-const ROUNDS = quick ? 1 : 3;
+const ROUNDS = quick ? 1 : 5;
 
 function scenario(periodUs) {
   const modules = [];
