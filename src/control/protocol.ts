@@ -23,6 +23,8 @@ export interface HelloMessage {
   emuVersion: string;
   scenario: string;
   hz: number;
+  /** The emulated machine: its preset's name (or "generic"), cores, sockets. */
+  machine: { name: string; cores: number; sockets: number };
   controlPeriodCycles: number;
   controlPeriodSeconds: number;
   durationCycles: number;
@@ -90,6 +92,7 @@ export function helloMessage(s: Scenario): HelloMessage {
     emuVersion: EMU_VERSION,
     scenario: s.name,
     hz: s.hz,
+    machine: { name: s.machine.name, cores: s.machine.cores, sockets: s.machine.sockets },
     controlPeriodCycles: s.controlPeriodCycles,
     controlPeriodSeconds: s.controlPeriodCycles / s.hz,
     durationCycles: s.durationCycles,

@@ -36,6 +36,11 @@ describe('protocol v1', () => {
     expect(h.tasks.map((t) => t.name)).toEqual(['eth0.rx0@0', 'q1@1', 'q2@2']);
     expect(h.tasks[1]).toMatchObject({ name: 'q1@1', core: 1, chain: expect.any(String), batch: expect.any(Number), weight: expect.any(Number) });
     expect(h.chains.flatMap((c) => c.tasks).sort()).toEqual(['eth0.rx0@0', 'q1@1', 'q2@2']);
+    expect(h.machine).toEqual({ name: 'generic', cores: 3, sockets: 1 });
+    // The one port's generator is one flow group, named after the port; its RSS queue is read by the first chain.
+    expect(h.groups).toEqual([{ name: 'eth0', port: 'eth0', flows: 16, firstFlow: 0, ids: 16, slo: null }]);
+    expect(h.instances).toEqual([{ chain: 'eth0.rx0@0', port: 'eth0', queue: 0 }]);
+    expect(h.controller).toEqual({ onMiss: 'fail', actuationDelay: 0 });
   });
 
   it('accepts an actions reply for the right epoch', () => {
