@@ -118,7 +118,9 @@ export class CoreActor implements Actor, RunContext {
     this.actorId = coreId;
     // A core without tasks keeps no per-flow counters.
     const busy = plan.tasks.some((t) => t.core === coreId);
-    this.stats = new ActorStats(plan, flowCount, busy ? 'core' : 'none', flowGroupsOf(scenario).count);
+    const groups = flowGroupsOf(scenario);
+    const oneGroup = groups.count === 1 && scenario.ports.every((p) => p.traffic?.kind !== 'pcap');
+    this.stats = new ActorStats(plan, flowCount, busy ? 'core' : 'none', groups.count, scenario.controlPeriodCycles < scenario.durationCycles, oneGroup);
     this.outputs = new CoreOutputs(coreId, plan.channels, shared.rings, shared.deqTimes, (a) => shared.loadClock(a));
     this.dp = new CoreDatapath(coreId, plan, scenario, shared, this.stats, this.outputs, taps);
     const built = buildTasks(coreId, plan, scenario, shared, this.dp, writerOfPort);

@@ -470,7 +470,7 @@ export class CoreDatapath implements NfContext, ArrivalSink {
     if (moduleId >= 0) st.moduleDrops[moduleId * this.reasonCount + reasonId]++;
     const f = this.pool.flowId[h]!;
     if (f < st.flowDropped.length) st.flowDropped[f]++;
-    st.groupDrops[this.groups.groupOf(f) * this.reasonCount + reasonId]++;
+    if (st.groupsOwn) st.groupDrops[this.groups.groupOf(f) * this.reasonCount + reasonId]++;
     freePacket(this.pool, h);
   }
 
@@ -481,7 +481,7 @@ export class CoreDatapath implements NfContext, ArrivalSink {
     st.inputDrops[inputId]++;
     const f = this.pool.flowId[h]!;
     if (f < st.flowDropped.length) st.flowDropped[f]++;
-    st.groupDrops[this.groups.groupOf(f) * this.reasonCount + reasonId]++;
+    if (st.groupsOwn) st.groupDrops[this.groups.groupOf(f) * this.reasonCount + reasonId]++;
     freePacket(this.pool, h);
   }
 
@@ -492,17 +492,24 @@ export class CoreDatapath implements NfContext, ArrivalSink {
     st.delivered++;
     st.deliveredPackets[sinkIndex]++;
     st.deliveredBytes[sinkIndex] += frameBytes;
+    const latency = t - pool.ingressCycles[h]!;
     if (t >= this.warmupCycles && t < this.endCycles) {
       st.windowDelivered++;
       st.windowDeliveredBytes += frameBytes;
-      st.latency!.record(t - pool.ingressCycles[h]!); // a core with tasks has one (ActorStats)
-      if (sinkIndex >= this.portCount) st.sinkLatency[sinkIndex - this.portCount]!.record(t - pool.ingressCycles[h]!);
+      st.latency!.record(latency); // a core with tasks has one (ActorStats)
+      if (sinkIndex >= this.portCount) st.sinkLatency[sinkIndex - this.portCount]!.record(latency);
     }
     const f = pool.flowId[h]!;
     if (f < st.flowDelivered.length) st.flowDelivered[f]++; // NO_FLOW (pcap) is out of range
-    const g = this.groups.groupOf(f);
-    st.groupDelivered[g]++;
-    st.periodLatency[g]!.record(t - pool.ingressCycles[h]!);
+    // With one flow group, its counts are the core's own (host.ts periodOf): nothing more to count here.
+    let g = 0;
+    if (st.groupsOwn) {
+      g = this.groups.groupOf(f);
+      st.groupDelivered[g]++;
+    }
+    // Only a run of several control periods has a series to give the period's latency to.
+    const period = st.periodLatency;
+    if (period.length > 0) period[g]!.record(latency);
     if (sinkIndex < this.portCount) {
       const tap = this.taps.txTap(sinkIndex);
       if (tap >= 0) this.taps.record(tap, this.coreId, pool, h, t);

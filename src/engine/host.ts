@@ -282,10 +282,14 @@ function periodOf(actors: Actor[], cores: CoreActor[]): WorkerPeriod {
   };
   for (const a of actors) {
     const st = a.stats;
-    for (let g = 0; g < st.groupGenerated.length; g++) {
-      out.groupGenerated[g] += st.groupGenerated[g]!;
-      out.groupDelivered[g] += st.groupDelivered[g]!;
+    for (let g = 0; g < st.groupGenerated.length; g++) out.groupGenerated[g] += st.groupGenerated[g]!;
+    if (!st.groupsOwn) {
+      // One flow group: the core's own counts are the group's (group 0).
+      out.groupDelivered[0] += st.delivered;
+      for (let r = 0; r < st.reasonCount; r++) out.groupDrops[r] += st.dropsByReason[r]!;
+      continue;
     }
+    for (let g = 0; g < st.groupDelivered.length; g++) out.groupDelivered[g] += st.groupDelivered[g]!;
     for (let k = 0; k < st.groupDrops.length; k++) out.groupDrops[k] += st.groupDrops[k]!;
   }
   let merged: LatencyHistogram[] | null = null;

@@ -67,7 +67,14 @@ export class ActorStats {
   readonly groupDelivered: Float64Array;
   readonly groupDrops: Float64Array;
   readonly reasonCount: number;
-  /** Per flow group (and unassigned), latency of what this core delivered since the last control point (reset there); empty but on a core with tasks. */
+  /**
+   * False on a core of a run whose traffic is one flow group (no other
+   * generator, no pcap replay): the group's delivered and dropped are then the
+   * core's own `delivered` and `dropsByReason`, and the per-packet path skips
+   * counting them twice (host.ts periodOf reads them from there).
+   */
+  readonly groupsOwn: boolean;
+  /** Per flow group (and unassigned), latency of what this core delivered since the last control point (reset there); empty but on a core with tasks, in a run of several control periods. */
   readonly periodLatency: LatencyHistogram[];
   busyCycles = 0;
   stallCycles = 0;
@@ -81,9 +88,10 @@ export class ActorStats {
   /** Per sink module (by module id; null for other modules, and all null but on a core with tasks): latency of what it absorbed in the window. */
   readonly sinkLatency: (LatencyHistogram | null)[];
 
-  constructor(plan: Plan, flowCount: number, flowCounters: FlowCounters, groupCount: number) {
+  constructor(plan: Plan, flowCount: number, flowCounters: FlowCounters, groupCount: number, periodHistograms = true, oneGroup = false) {
     const r = plan.reasons.length;
     this.reasonCount = r;
+    this.groupsOwn = !oneGroup;
     this.groupGenerated = new Float64Array(groupCount + 1);
     this.groupDelivered = new Float64Array(groupCount + 1);
     this.groupDrops = new Float64Array((groupCount + 1) * r);
@@ -119,7 +127,7 @@ export class ActorStats {
     const delivers = flowCounters === 'core';
     this.latency = delivers ? new LatencyHistogram({ significantDigits: 3 }) : null;
     // Two digits: a period's percentiles within 1 %, in 20 KiB a histogram (they are reset and sent at every control point).
-    this.periodLatency = delivers ? Array.from({ length: groupCount + 1 }, () => new LatencyHistogram({ significantDigits: 2 })) : [];
+    this.periodLatency = delivers && periodHistograms ? Array.from({ length: groupCount + 1 }, () => new LatencyHistogram({ significantDigits: 2 })) : [];
     this.sinkLatency = plan.modules.map((mp) => (delivers && mp.kind === 'sink' ? new LatencyHistogram({ significantDigits: 3 }) : null));
   }
 }
