@@ -119,14 +119,7 @@ export function makeRandomFlows(count: number, prng: Prng, opts: RandomFlowOptio
     throw new RangeError(`makeRandomFlows: ${problems.join('; ')}`);
   }
 
-  const fs: FlowSet = {
-    count,
-    srcIp: new Uint32Array(count),
-    dstIp: new Uint32Array(count),
-    srcPort: new Uint16Array(count),
-    dstPort: new Uint16Array(count),
-    proto: new Uint8Array(count),
-  };
+  const fs = emptyFlowSet(count);
   const fixedProto = protoOpt === 'tcp' ? PROTO_TCP : PROTO_UDP;
   // Open-addressing set of flow indices (load factor <= 1/2); linear probing.
   let cap = 16;
@@ -167,10 +160,9 @@ export function makeRandomFlows(count: number, prng: Prng, opts: RandomFlowOptio
   return fs;
 }
 
-/** COLD: several flow sets one after another (the flow groups of a port). */
-export function concatFlows(sets: readonly FlowSet[]): FlowSet {
-  const count = sets.reduce((n, f) => n + f.count, 0);
-  const out: FlowSet = {
+/** COLD: a flow set of `count` zeroed flows. */
+function emptyFlowSet(count: number): FlowSet {
+  return {
     count,
     srcIp: new Uint32Array(count),
     dstIp: new Uint32Array(count),
@@ -178,6 +170,11 @@ export function concatFlows(sets: readonly FlowSet[]): FlowSet {
     dstPort: new Uint16Array(count),
     proto: new Uint8Array(count),
   };
+}
+
+/** COLD: several flow sets one after another (the flow groups of a port). */
+export function concatFlows(sets: readonly FlowSet[]): FlowSet {
+  const out = emptyFlowSet(sets.reduce((n, f) => n + f.count, 0));
   let at = 0;
   for (const f of sets) {
     out.srcIp.set(f.srcIp, at);

@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readPcapFile } from '../../src/traffic/pcap.js';
 import { runScenario } from '../../src/engine/run.js';
 import { ConfigError } from '../../src/util/config-check.js';
-import { scenario } from './helpers.js';
+import { scenario, tappedSeqIds } from './helpers.js';
 
 /** eth0 (5 Mpps, constant) -> a (core 0, 200 cycles a packet) -> q1 -> b (core 1, 100 cycles a packet) -> eth0.tx; far below capacity. */
 function pipeline(events: unknown[]): Record<string, unknown> {
@@ -160,15 +159,9 @@ describe('through every event, each frame leaves at most once', () => {
         taps: [{ at: 'eth0.tx', file: tap }],
       };
       const r = await runBoth(raw);
-      const f = readPcapFile(tap);
-      // The generator writes each frame's sequence number into its IPv4 id (16 bits: 10 000 frames fit).
-      const ids = new Set<number>();
-      for (let i = 0; i < f.count; i++) {
-        const o = f.dataOffset[i]!;
-        ids.add((f.bytes[o + 18]! << 8) | f.bytes[o + 19]!);
-      }
-      expect(f.count).toBe(r.totals.delivered);
-      expect(ids.size).toBe(f.count);
+      const seq = tappedSeqIds(tap);
+      expect(seq.frames).toBe(r.totals.delivered);
+      expect(seq.distinct).toBe(seq.frames);
       expect(r.totals.delivered).toBeGreaterThan(0);
       // The failure and the outage did cost frames (so the check above saw them go).
       expect(r.totals.dropsByReason['nf_failed']).toBeGreaterThan(0);

@@ -13,9 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { runScenario, type RunOptions } from '../../src/engine/run.js';
 import type { ControlAction, Controller, Telemetry } from '../../src/engine/telemetry.js';
 import type { ResultRecord } from '../../src/metrics/record.js';
-import { readPcapFile } from '../../src/traffic/pcap.js';
 import { ConfigError } from '../../src/util/config-check.js';
-import { scenario } from './helpers.js';
+import { scenario, tappedSeqIds } from './helpers.js';
 
 /**
  * eth0 (2 RX queues, RSS) -> chain c0 (core 0) or c1 (core 1), each one
@@ -188,14 +187,9 @@ describe('actions that move traffic', () => {
         4: [{ type: 'scaleOut', chain: 'c1' }, { type: 'detach', chain: 'c0' }],
         5: [{ type: 'attach', chain: 'c0' }],
       }));
-      const f = readPcapFile(tap);
-      const ids = new Set<number>();
-      for (let i = 0; i < f.count; i++) {
-        const o = f.dataOffset[i]!;
-        ids.add((f.bytes[o + 18]! << 8) | f.bytes[o + 19]!);
-      }
-      expect(f.count).toBe(r.totals.delivered);
-      expect(ids.size).toBe(f.count);
+      const seq = tappedSeqIds(tap);
+      expect(seq.frames).toBe(r.totals.delivered);
+      expect(seq.distinct).toBe(seq.frames);
       expect(r.totals.delivered).toBeGreaterThan(5000);
       expect(r.totals.dropsByReason['nf_failed']).toBeGreaterThan(0);
     } finally {

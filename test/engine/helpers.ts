@@ -1,3 +1,4 @@
+import { readPcapFile } from '../../src/traffic/pcap.js';
 import { NF_KINDS } from '../../src/nf/catalog.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import type { Scenario } from '../../src/scenario/types.js';
@@ -25,4 +26,18 @@ export function chainOnOneCore(n: number, extra: Record<string, unknown> = {}): 
     tasks: [{ root: 'eth0.rx0', core: 0, batch: 32 }],
     ...extra,
   });
+}
+
+/**
+ * The sequence numbers of the frames a tap wrote: the generator puts each
+ * frame's number in its IPv4 id (16 bits, so runs of up to 65 536 frames).
+ */
+export function tappedSeqIds(file: string): { frames: number; distinct: number } {
+  const f = readPcapFile(file);
+  const ids = new Set<number>();
+  for (let i = 0; i < f.count; i++) {
+    const o = f.dataOffset[i]!;
+    ids.add((f.bytes[o + 18]! << 8) | f.bytes[o + 19]!);
+  }
+  return { frames: f.count, distinct: ids.size };
 }
