@@ -7,6 +7,7 @@
  * It imports nothing from src/cli/ (test/layering.test.ts): the CLI is a
  * user of the same layers, not a layer below this one.
  */
+import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { unpack } from 'msgpackr';
@@ -215,16 +216,20 @@ export async function run(input: ScenarioInput | Scenario, opts: ApiRunOptions =
     throw new ConfigError('run options', [{ path: 'externalController', value: externalController, expected: 'either controller or externalController, not both' }]);
   }
   const scenario = scenarioToRun(input, opts);
-  if (externalController === undefined) return resultOf(scenario, await runScenario(scenario, engineOpts));
+  // Without a controller of the caller's, the scenario's controller.command (started in the scenario file's folder).
+  const fromScenario = externalController === undefined && opts.controller === undefined ? (scenario.controller?.command ?? undefined) : undefined;
+  const spec = externalController ?? fromScenario;
+  if (spec === undefined) return resultOf(scenario, await runScenario(scenario, engineOpts));
 
   let ext: ExternalController;
   try {
-    ext = await connectController(externalController, {
-      replyTimeoutMs: opts.controllerTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS,
+    ext = await connectController(spec, {
+      replyTimeoutMs: opts.controllerTimeoutMs ?? (fromScenario !== undefined ? scenario.controller?.timeoutMs : undefined) ?? DEFAULT_REPLY_TIMEOUT_MS,
       ...(onControllerStderr ? { onStderr: onControllerStderr } : {}),
+      ...(fromScenario !== undefined && scenario.sourcePath !== null ? { cwd: dirname(scenario.sourcePath) } : {}),
     });
   } catch (e) {
-    throw new ControllerStartError(externalController, e);
+    throw new ControllerStartError(spec, e);
   }
   try {
     ext.hello(scenario);

@@ -9,6 +9,7 @@
  *   2  bad input: CLI usage, scenario file, pcap file
  *   3  the run finished but packet conservation does not hold (an engine bug)
  */
+import { dirname } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PlanError } from '../graph/plan.js';
@@ -63,12 +64,12 @@ function parseTimeoutMs(v: string): number {
 }
 
 /** Start or reach the controller and greet it; a controller that cannot be started or reached is bad input. */
-async function openController(spec: string, replyTimeoutMs: number, s: Scenario): Promise<ExternalController> {
+async function openController(spec: string, replyTimeoutMs: number, s: Scenario, from: { flag: string; cwd?: string } = { flag: '--controller' }): Promise<ExternalController> {
   let ext: ExternalController;
   try {
-    ext = await connectController(spec, { replyTimeoutMs });
+    ext = await connectController(spec, { replyTimeoutMs, ...(from.cwd !== undefined ? { cwd: from.cwd } : {}) });
   } catch (e) {
-    throw new UsageError(`--controller: ${(e as Error).message}`);
+    throw new UsageError(`${from.flag}: ${(e as Error).message}`);
   }
   ext.hello(s);
   return ext;
@@ -174,10 +175,10 @@ export function createProgram(io: CliIo): Command {
     .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n  emu run scenarios/pipeline-3.yaml --controller "python3 examples/controllers/python/threshold.py"\n  emu run scenarios/loadtest.yaml --controller "node examples/controllers/ts/threshold.mjs" --live --report loadtest.html\n' +
       '\nLoad-testing a controller: in the scenario, give traffic flow groups with SLOs (traffic.groups, slo, churn,\n' +
       'elephants), an events: timeline (NF slowdown/failure, core offline, link down, telemetry-loss/-delay) and\n' +
-      'controller: { onMiss: no-action, actuationDelay: K } (docs/scenario-format.md). Each control period is then\n' +
+      'controller: { command, onMiss: no-action, actuationDelay: K } (docs/scenario-format.md). Each control period is then\n' +
       'one point of the record\'s series, scored against the SLOs. A controller may answer setBatch, setWeight,\n' +
       'setPriority, attach, detach, steer, moveFlow, scaleOut, scaleIn and rateLimit (docs/controller-protocol.md).\n')
-    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; report?: string; live?: number | true; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }) => {
+    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; report?: string; live?: number | true; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }, cmd: Command) => {
       const s = loadScenario(io, file, o, 'virtual');
       // Before the run, so a wrong folder costs a second, not the whole run.
       const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }, { flag: '--report', file: o.report }], o.json ? '--json' : null);
@@ -190,7 +191,13 @@ export function createProgram(io: CliIo): Command {
       const runOpts: Parameters<typeof runScenario>[1] = {};
       if (o.threads !== undefined) runOpts.threads = o.threads;
       if (progress) runOpts.onProgress = (f) => progress.update(f);
-      const ext = o.controller === undefined ? null : await openController(o.controller, o.controllerTimeout, s);
+      // --controller, or else the scenario's controller.command (started in the scenario file's folder).
+      const fromScenario = o.controller === undefined ? (s.controller?.command ?? null) : null;
+      const timeoutGiven = cmd.getOptionValueSource('controllerTimeout') === 'cli';
+      const ext = o.controller !== undefined ? await openController(o.controller, o.controllerTimeout, s)
+        : fromScenario === null ? null
+        : await openController(fromScenario, timeoutGiven ? o.controllerTimeout : (s.controller?.timeoutMs ?? o.controllerTimeout), s,
+          { flag: 'controller.command', cwd: s.sourcePath === null ? process.cwd() : dirname(s.sourcePath) });
       if (ext !== null) runOpts.controller = ext.controller;
       const unhook = ext === null ? null : killOnSignal(ext);
       let live: LiveView | null = null;

@@ -36,6 +36,8 @@ export interface ConnectOptions {
   /** Where the process's stderr goes besides the kept tail; default process.stderr. */
   onStderr?: (chunk: Buffer) => void;
   maxMessageBytes?: number;
+  /** Folder a controller process is started in; default the current one. */
+  cwd?: string;
 }
 
 export interface ExternalController {
@@ -231,7 +233,7 @@ async function openProcess(commandLine: string, opts: ConnectOptions): Promise<T
   if (argv.length === 0) throw new Error('the controller command line is empty');
   const name = `the controller process \`${commandLine}\``;
   // Its own process group, so that killing it also kills what it started.
-  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}) });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (err) => reject(new Error(`cannot start ${name}: ${err.message}`)));

@@ -58,6 +58,8 @@ export type ScenarioEvent =
 
 /** `controller:` — the scenario's terms for whatever controller drives it. */
 export interface ControllerSpec {
+  /** The external controller that drives the run when none is given on the command line or to `run`: a command line (started in the scenario file's folder) or tcp://HOST:PORT / unix:PATH; null: none. */
+  command: string | null;
   /** What a missed control point does: 'fail' (default) ends the run with an error; 'no-action' counts the period as no action and records the miss. */
   onMiss: 'fail' | 'no-action';
   /** Control points between a controller's answer and its taking effect (a slow control plane); default 0. */

@@ -839,15 +839,20 @@ function checkCoverage(p: Problems, names: Names, tasks: TaskSpec[]): void {
 /** Most control points an answer may wait before it takes effect. */
 export const MAX_ACTUATION_DELAY = 1000;
 
-/** `controller:` { onMiss: fail | no-action, actuationDelay: K, timeout: MS }. */
+/** `controller:` { command: CMD | URL, onMiss: fail | no-action, actuationDelay: K, timeout: MS }. */
 function checkController(p: Problems, raw: unknown): ControllerSpec | null {
   const o = asObject(p, raw, 'controller');
   if (o === undefined) return null;
-  rejectUnknownKeys(p, o, ['onMiss', 'actuationDelay', 'timeout'], 'controller');
+  rejectUnknownKeys(p, o, ['command', 'onMiss', 'actuationDelay', 'timeout'], 'controller');
+  let command: string | null = null;
+  if (o['command'] !== undefined) {
+    command = readString(p, o, 'command', 'controller', {});
+    if (command.trim() === '' || command.length > 4096) p.add('controller.command', o['command'], 'a command line that starts the controller (run in the scenario file\'s folder), or tcp://HOST:PORT or unix:PATH where one listens');
+  }
   const onMiss = readString(p, o, 'onMiss', 'controller', { oneOf: ['fail', 'no-action'], default: 'fail' }) as ControllerSpec['onMiss'];
   const actuationDelay = readInt(p, o, 'actuationDelay', 'controller', { min: 0, max: MAX_ACTUATION_DELAY, default: 0 });
   const timeoutMs = o['timeout'] === undefined ? null : readInt(p, o, 'timeout', 'controller', { min: 1, max: 3_600_000 });
-  return { onMiss, actuationDelay, timeoutMs };
+  return { command, onMiss, actuationDelay, timeoutMs };
 }
 
 function eventNames(names: Names, cores: number | undefined): EventNames {

@@ -7,7 +7,7 @@
  * line per problem, and never a stack trace.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -558,6 +558,27 @@ describe('emu run --controller', () => {
     expect(r.code).toBe(EXIT_BAD_INPUT);
     expect(r.err).toContain('--controller: cannot start');
     expect(r.err).not.toMatch(STACK_TRACE);
+  });
+
+  it("a scenario's controller.command drives the run when --controller is not given; it starts in the scenario's folder", async () => {
+    const sub = join(dir, 'with-controller');
+    mkdirSync(sub, { recursive: true });
+    copyFileSync(join(root, 'examples', 'controllers', 'python', 'threshold.py'), join(sub, 'ctl.py'));
+    const text = readFileSync(PIPE3, 'utf8') + '\ncontroller:\n  command: /usr/bin/python3 ctl.py\n';
+    writeFileSync(join(sub, 'pipe3.yaml'), text);
+    const fromFile = await emu('run', join(sub, 'pipe3.yaml'), '--json', '--quiet', '--threads', '1');
+    const fromFlag = await emu('run', PIPE3, '--json', '--quiet', '--threads', '1', '--controller', JS_CONTROLLER);
+    expect(fromFile.code, fromFile.err).toBe(EXIT_OK);
+    const a = JSON.parse(fromFile.out) as ResultRecord;
+    const b = JSON.parse(fromFlag.out) as ResultRecord;
+    // The Python and the JS example follow one policy: the same run (the resolved scenario aside).
+    expect(JSON.stringify({ ...a, scenario: null })).toBe(JSON.stringify({ ...b, scenario: null }));
+    expect(a.series!.points[0]!.control).toBe('ok');
+    // A command that cannot start is named by its field.
+    writeFileSync(join(sub, 'bad.yaml'), readFileSync(PIPE3, 'utf8') + '\ncontroller:\n  command: ./no-such-controller\n');
+    const bad = await emu('run', join(sub, 'bad.yaml'), '--quiet');
+    expect(bad.code).toBe(EXIT_BAD_INPUT);
+    expect(bad.err).toContain('controller.command: cannot start');
   });
 
   it('--controller-timeout takes milliseconds', async () => {
