@@ -19,6 +19,7 @@ import { runScenario, type RunOptions } from './engine/run.js';
 import { buildPlan, PlanError } from './graph/plan.js';
 import { RECORD_SCHEMA, type ResultRecord } from './metrics/record.js';
 import { NF_KINDS } from './nf/catalog.js';
+import { builtinController, CONTROLLER_KINDS } from './control/builtin/index.js';
 import { MAX_OFFERED_FRAMES } from './scenario/limits.js';
 import { loadScenarioFile, loadScenarioText, type ScenarioFormat } from './scenario/load.js';
 import type { Scenario, ScenarioOverrides } from './scenario/types.js';
@@ -33,6 +34,7 @@ export type { ScenarioFormat } from './scenario/load.js';
 export type { ResultRecord, LatencySummary } from './metrics/record.js';
 export type { Series, SeriesMeta, PeriodPoint, GroupPoint, TaskPoint, PeriodLatency, Score, SloSpec, SeriesEvent, ControlOutcome } from './metrics/series.js';
 export { scoreSeries } from './metrics/score.js';
+export { CONTROLLER_KINDS, builtinController, type ControllerKind } from './control/builtin/index.js';
 export type { Telemetry, CoreTelemetry, TaskTelemetry, ControlAction, Controller } from './engine/telemetry.js';
 export type { RunOptions } from './engine/run.js';
 export type { Experiment, ExperimentParams, ExperimentPoint, ExperimentSummary } from './experiments/experiment.js';
@@ -109,7 +111,7 @@ function overridesOf(o: { seed?: number; threads?: number | 'auto'; duration?: s
  * machine preset file.
  */
 export function loadScenario(input: ScenarioInput, opts: LoadScenarioOptions = {}): Scenario {
-  const load = { kinds: NF_KINDS, overrides: overridesOf(opts), outputs: 'check' as const, checkOfferedFrames: true };
+  const load = { kinds: NF_KINDS, controllerKinds: CONTROLLER_KINDS, overrides: overridesOf(opts), outputs: 'check' as const, checkOfferedFrames: true };
   if (typeof input === 'string') return loadScenarioFile(input, load);
   const baseDir = opts.baseDir ?? process.cwd();
   if (isScenarioText(input)) {
@@ -119,7 +121,7 @@ export function loadScenario(input: ScenarioInput, opts: LoadScenarioOptions = {
     throw new ConfigError('scenario', [{ path: '', value: input, expected: 'a file path, { text, format }, or a scenario object' }]);
   }
   // Validated as the engine will see it; the files it names are checked when the run opens them.
-  return validateScenario(input, { kinds: NF_KINDS, baseDir, overrides: load.overrides, checkOfferedFrames: true });
+  return validateScenario(input, { kinds: NF_KINDS, controllerKinds: CONTROLLER_KINDS, baseDir, overrides: load.overrides, checkOfferedFrames: true });
 }
 
 export interface ValidationResult {
@@ -219,7 +221,11 @@ export async function run(input: ScenarioInput | Scenario, opts: ApiRunOptions =
   // Without a controller of the caller's, the scenario's controller.command (started in the scenario file's folder).
   const fromScenario = externalController === undefined && opts.controller === undefined ? (scenario.controller?.command ?? undefined) : undefined;
   const spec = externalController ?? fromScenario;
-  if (spec === undefined) return resultOf(scenario, await runScenario(scenario, engineOpts));
+  if (spec === undefined) {
+    // Or the scenario's built-in controller (controller: { kind }), unless the caller gave one.
+    const builtin = opts.controller === undefined ? builtinController(scenario) : null;
+    return resultOf(scenario, await runScenario(scenario, builtin === null ? engineOpts : { ...engineOpts, controller: builtin }));
+  }
 
   let ext: ExternalController;
   try {

@@ -15,6 +15,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PlanError } from '../graph/plan.js';
 import { recordToJson, recordToMsgpack } from '../metrics/record.js';
 import { NF_KINDS } from '../nf/catalog.js';
+import { builtinController, CONTROLLER_KINDS } from '../control/builtin/index.js';
 import { loadScenarioFile, loadScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
 import { ConfigError } from '../util/config-check.js';
@@ -125,7 +126,7 @@ function loadScenario(
   if (o.seed !== undefined) overrides.seed = o.seed;
   if (o.threads !== undefined) overrides.threads = o.threads;
   if (o.duration !== undefined) overrides.duration = o.duration;
-  const opts = { kinds: NF_KINDS, overrides, outputs: time === 'virtual' ? 'check' as const : 'ignore' as const, checkOfferedFrames: time === 'virtual' };
+  const opts = { kinds: NF_KINDS, controllerKinds: CONTROLLER_KINDS, overrides, outputs: time === 'virtual' ? 'check' as const : 'ignore' as const, checkOfferedFrames: time === 'virtual' };
   if (file !== STDOUT) return loadScenarioFile(file, opts);
   const what = 'scenario (standard input)';
   let text: string;
@@ -199,6 +200,10 @@ export function createProgram(io: CliIo): Command {
         : await openController(fromScenario, timeoutGiven ? o.controllerTimeout : (s.controller?.timeoutMs ?? o.controllerTimeout), s,
           { flag: 'controller.command', cwd: s.sourcePath === null ? process.cwd() : dirname(s.sourcePath) });
       if (ext !== null) runOpts.controller = ext.controller;
+      else if (o.controller === undefined) {
+        const builtin = builtinController(s);
+        if (builtin !== null) runOpts.controller = builtin;
+      }
       const unhook = ext === null ? null : killOnSignal(ext);
       let live: LiveView | null = null;
       let res: Awaited<ReturnType<typeof runScenario>>;

@@ -58,6 +58,8 @@ export type ScenarioEvent =
 
 /** `controller:` — the scenario's terms for whatever controller drives it. */
 export interface ControllerSpec {
+  /** A built-in controller (`kind: NAME` and its fields), or null; not with `command`. */
+  builtin: { kind: string; params: unknown; checked: boolean } | null;
   /** The external controller that drives the run when none is given on the command line or to `run`: a command line (started in the scenario file's folder) or tcp://HOST:PORT / unix:PATH; null: none. */
   command: string | null;
   /** What a missed control point does: 'fail' (default) ends the run with an error; 'no-action' counts the period as no action and records the miss. */
@@ -283,8 +285,18 @@ export interface ScenarioOverrides {
   duration?: string | number;
 }
 
+/** What the validator needs to know about one built-in controller kind (control/builtin); passed in, never imported. */
+export interface ControllerKindInfo {
+  name: string;
+  help: string;
+  /** Checks the `controller:` fields other than the generic ones (under `path`), returns the resolved parameters. */
+  checkParams(raw: Record<string, unknown>, path: string, p: Problems, s: { hz: number; taskNames: readonly string[] }): unknown;
+}
+
 export interface ValidateOptions {
   kinds: readonly ModuleKindInfo[];
+  /** The built-in controller kinds a `controller: { kind }` may name; absent: the kind and its fields are kept unchecked (the run checks them). */
+  controllerKinds?: readonly ControllerKindInfo[];
   /** Directory that relative paths (pcap, tap files) are resolved against; null: the cwd. */
   baseDir: string | null;
   /** From the CLI; applied before the checks, problems reported as `--seed`, `--threads`, `--duration`. */

@@ -69,6 +69,7 @@ import type {
   TaskSpec,
   SchedulerSpec,
   ControllerSpec,
+  ControllerKindInfo,
   SyscallMode,
   ValidateOptions,
 } from './types.js';
@@ -339,7 +340,7 @@ export function checkScenario(
   const taps = checkTaps(p, readArray(p, top, 'taps', '', { default: [] }), names, opts.baseDir, ctx.outputCheck);
   const io = checkIo(p, top['io'], ports.map((x) => x.name));
   const events = checkEvents(p, readArray(p, top, 'events', '', { default: [] }), eventNames(names, machineOut.coresOk ? machine.cores : undefined), hz, durationCycles, controlPeriodCycles);
-  const controller = top['controller'] === undefined ? null : checkController(p, top['controller']);
+  const controller = top['controller'] === undefined ? null : checkController(p, top['controller'], opts.controllerKinds, { hz, taskNames: tasks.map((t) => t.name) });
 
   return {
     version: 1,
@@ -839,20 +840,34 @@ function checkCoverage(p: Problems, names: Names, tasks: TaskSpec[]): void {
 /** Most control points an answer may wait before it takes effect. */
 export const MAX_ACTUATION_DELAY = 1000;
 
-/** `controller:` { command: CMD | URL, onMiss: fail | no-action, actuationDelay: K, timeout: MS }. */
-function checkController(p: Problems, raw: unknown): ControllerSpec | null {
+/** The generic `controller:` fields; a built-in kind takes the others. */
+const CONTROLLER_KEYS = ['kind', 'command', 'onMiss', 'actuationDelay', 'timeout'] as const;
+
+/** `controller:` { kind: NAME, ... | command: CMD | URL, onMiss: fail | no-action, actuationDelay: K, timeout: MS }. */
+function checkController(p: Problems, raw: unknown, kinds: readonly ControllerKindInfo[] | undefined, ctx: { hz: number; taskNames: readonly string[] }): ControllerSpec | null {
   const o = asObject(p, raw, 'controller');
   if (o === undefined) return null;
-  rejectUnknownKeys(p, o, ['command', 'onMiss', 'actuationDelay', 'timeout'], 'controller');
+  let builtin: ControllerSpec['builtin'] = null;
+  if (o['kind'] === undefined) {
+    rejectUnknownKeys(p, o, CONTROLLER_KEYS, 'controller');
+  } else {
+    const names = kinds?.map((k) => k.name);
+    const kind = readString(p, o, 'kind', 'controller', names === undefined ? {} : { oneOf: names });
+    const rest: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) if (!(CONTROLLER_KEYS as readonly string[]).includes(k)) rest[k] = v;
+    const info = kinds?.find((k) => k.name === kind);
+    builtin = { kind, params: info === undefined ? rest : info.checkParams(rest, 'controller', p, ctx), checked: info !== undefined };
+    if (o['command'] !== undefined) p.add('controller.command', o['command'], 'either kind (a built-in controller) or command (an external one), not both');
+  }
   let command: string | null = null;
-  if (o['command'] !== undefined) {
+  if (o['command'] !== undefined && builtin === null) {
     command = readString(p, o, 'command', 'controller', {});
     if (command.trim() === '' || command.length > 4096) p.add('controller.command', o['command'], 'a command line that starts the controller (run in the scenario file\'s folder), or tcp://HOST:PORT or unix:PATH where one listens');
   }
   const onMiss = readString(p, o, 'onMiss', 'controller', { oneOf: ['fail', 'no-action'], default: 'fail' }) as ControllerSpec['onMiss'];
   const actuationDelay = readInt(p, o, 'actuationDelay', 'controller', { min: 0, max: MAX_ACTUATION_DELAY, default: 0 });
   const timeoutMs = o['timeout'] === undefined ? null : readInt(p, o, 'timeout', 'controller', { min: 1, max: 3_600_000 });
-  return { command, onMiss, actuationDelay, timeoutMs };
+  return { builtin, command, onMiss, actuationDelay, timeoutMs };
 }
 
 function eventNames(names: Names, cores: number | undefined): EventNames {
