@@ -22,6 +22,7 @@ export type EngineOp =
   | { op: 'active'; port: number; queue: number; on: boolean }
   | { op: 'steer'; port: number; groupInPort: number; split: { queue: number; weight: number }[] | null }
   | { op: 'pin'; port: number; flow: number; queue: number | null }
+  | { op: 'admit'; port: number; groupInPort: number; queue: number | null }
   | { op: 'police'; port: number; groupInPort: number; pps: number | null; burst: number };
 
 /** Frames a policer lets through back to back when nothing else is said. */
@@ -29,7 +30,7 @@ export const DEFAULT_POLICER_BURST = 32;
 /** Largest burst a policer may be given, frames. */
 export const MAX_POLICER_BURST = 1 << 20;
 
-const ACTION_TYPES = ['setBatch', 'setWeight', 'setPriority', 'attach', 'detach', 'steer', 'moveFlow', 'scaleOut', 'scaleIn', 'rateLimit'] as const;
+const ACTION_TYPES = ['setBatch', 'setWeight', 'setPriority', 'attach', 'detach', 'steer', 'moveFlow', 'admit', 'scaleOut', 'scaleIn', 'rateLimit'] as const;
 
 /** A chain instance: the RX queue a chain's first task reads. */
 interface Instance {
@@ -186,6 +187,14 @@ export class Actions {
           if (act['to'] !== null && typeof act['to'] !== 'string') fail('to must name a chain, or be null to unpin the flow');
           const queue = act['to'] === null ? null : instanceOn(act['to'] as string, info.port, 'to');
           ops.push({ op: 'pin', port: info.port, flow: f as number, queue });
+          return;
+        }
+        case 'admit': {
+          const g = group();
+          const info = this.groups.groups[g]!;
+          if (act['to'] !== null && typeof act['to'] !== 'string') fail('to must name a chain, or be null (new flows follow the group\'s rule)');
+          const queue = act['to'] === null ? null : instanceOn(act['to'] as string, info.port, 'to');
+          ops.push({ op: 'admit', port: info.port, groupInPort: info.indexInPort, queue });
           return;
         }
         case 'rateLimit': {

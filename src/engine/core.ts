@@ -45,6 +45,7 @@ import { ActorStats } from './stats.js';
 import type { TapSink } from './tap.js';
 import type { TaskTelemetry } from './telemetry.js';
 import { flowGroupsOf } from './flow-groups.js';
+import { LatencyHistogram } from '../metrics/histogram.js';
 import { MAX_BATCH } from '../packet/batch.js';
 
 export const STEP_DONE = 0;
@@ -124,6 +125,10 @@ export class CoreActor implements Actor, RunContext {
     this.outputs = new CoreOutputs(coreId, plan.channels, shared.rings, shared.deqTimes, (a) => shared.loadClock(a));
     this.dp = new CoreDatapath(coreId, plan, scenario, shared, this.stats, this.outputs, taps);
     const built = buildTasks(coreId, plan, scenario, shared, this.dp, writerOfPort);
+    if (scenario.controlPeriodCycles < scenario.durationCycles) {
+      this.dp.batchCycles = plan.tasks.map(() => null);
+      for (const t of built.tasks) this.dp.batchCycles[t.id] = new LatencyHistogram({ significantDigits: 2 });
+    }
     this.tasks = built.tasks;
     this.lookaheadCycles = built.lookaheadCycles;
 
@@ -437,7 +442,17 @@ export class CoreActor implements Actor, RunContext {
       busyCycles: st.taskCycles[t.id]!, waitCycles: st.taskWaitCycles[t.id]!, switchCycles: st.taskSwitchCycles[t.id]!,
       contextSwitches: st.taskSwitches[t.id]!, preemptions: st.taskPreemptions[t.id]!, syscalls: st.taskSyscalls[t.id]!,
       timeouts: st.taskTimeouts[t.id]!, detached: t.detached, batch: t.batch,
+      batchCyclesP99: this.periodBatchP99(t.id),
     }));
+  }
+
+  /** The p99 of the task's batch cycles since the last control point (null if it ran none); then starts a new period. */
+  private periodBatchP99(id: number): number | null {
+    const h = this.dp.batchCycles[id];
+    if (h === undefined || h === null || h.count === 0) return null;
+    const v = h.valueAtPercentile(99);
+    h.reset();
+    return v;
   }
 
   moduleCounters(): { id: number; counters: Float64Array }[] {

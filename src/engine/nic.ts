@@ -138,6 +138,9 @@ class GeneratorSource implements TrafficSource {
     private readonly queueOfFlow: Uint16Array,
     private readonly hashOfFlow: Uint32Array,
     readonly group: number,
+    /** Told when a new flow starts (churn), so admission rules can place it; with the group's index in its port. */
+    private readonly steering: PortSteering,
+    private readonly groupInPort: number,
   ) {
     this.sizes = new SizeSampler(sizeMixFrom(spec.sizes), prng.fork(2));
     const meanFrame = this.sizes.meanFrameBytes();
@@ -223,6 +226,7 @@ class GeneratorSource implements TrafficSource {
       do end += this.lifetime(); while (this.arrival >= end);
       ends[slot] = end;
       this.slotFlow![slot] = this.nextFresh;
+      this.steering.started(this.groupInPort, this.local + this.nextFresh);
       this.nextFresh = this.nextFresh + 1 === this.ids ? this.slots : this.nextFresh + 1;
     }
     return this.slotFlow![slot]!;
@@ -497,12 +501,13 @@ export class NicActor implements Actor {
       const rss = derivedFromFlows(fs, `rss ${spec.rxQueues}`, () => rssOfFlows(fs, spec.rxQueues));
       const queueOfFlow = Uint16Array.from(rss.queueOfFlow);
       const base = fg.flowBases[portPlanIndex]!;
-      this.steering = new PortSteering(initialRssQueues(scenario, portPlanIndex), mine, base, rss.hashOfFlow, queueOfFlow, spec.rxQueues);
+      const steering = new PortSteering(initialRssQueues(scenario, portPlanIndex), mine, base, rss.hashOfFlow, queueOfFlow, spec.rxQueues);
+      this.steering = steering;
       const parts = mine.map((g, k) => new GeneratorSource(
         g.spec, spec, scenario.hz, scenario.durationCycles,
         // A port's one generator draws from the port's stream, as it always has; groups from one stream each.
         t.kind === 'generator' ? prng : prng.fork(100 + k),
-        g.firstFlow, g.firstFlow - base, queueOfFlow, rss.hashOfFlow, this.firstGroup + k,
+        g.firstFlow, g.firstFlow - base, queueOfFlow, rss.hashOfFlow, this.firstGroup + k, steering, k,
       ));
       this.source = parts.length === 1 ? parts[0]! : new GroupedSource(parts);
     }
@@ -699,6 +704,9 @@ export class NicActor implements Actor {
         return;
       case 'pin':
         this.steering?.moveFlow(op.flow, op.queue);
+        return;
+      case 'admit':
+        this.steering?.admit(op.groupInPort, op.queue);
         return;
       case 'police': {
         const g = this.firstGroup + op.groupInPort;

@@ -12,7 +12,9 @@
  *  - `steer` gives a flow group its own split over instances (weights): a
  *    flow's bucket, from bits of its hash the RSS table does not use, picks
  *    the instance, so a given flow stays put while the weights stay;
- *  - `moveFlow` pins one flow to one instance (a flow-director rule).
+ *  - `moveFlow` pins one flow to one instance (a flow-director rule);
+ *  - `admit` pins each NEW flow of a group (one churn starts) to one
+ *    instance when it starts, as a switch assigns new flows ([Quadrant]).
  *
  * Only new arrivals follow a change: what is already queued at the old
  * instance is processed there. Every NIC shard of the port applies the same
@@ -51,6 +53,8 @@ export class PortSteering {
   private readonly splits: ({ queue: number; weight: number }[] | null)[];
   /** Flow-director rules: port-local flow index -> queue. */
   private readonly pinned = new Map<number, number>();
+  /** Per group of the port: the queue its NEW flows (churn) are pinned to when they start (admit), or -1 (they follow the group's rule). */
+  readonly admitQueue: Int32Array;
 
   constructor(
     active: readonly number[],
@@ -64,6 +68,7 @@ export class PortSteering {
   ) {
     this.active = [...active];
     this.splits = groups.map(() => null);
+    this.admitQueue = new Int32Array(groups.length).fill(-1);
     // Plain RSS over every queue is what the caller's table already holds.
     for (let g = 0; g < groups.length; g++) if (this.active.length !== rxQueues) this.refresh(g);
   }
@@ -94,6 +99,19 @@ export class PortSteering {
     else this.pinned.set(local, queue);
     const g = this.groups.findIndex((x) => flow >= x.firstFlow && flow < x.firstFlow + x.ids);
     if (g >= 0) this.refresh(g);
+  }
+
+  /** New flows of group g go to `queue` when they start (null: they follow the group's rule again). */
+  admit(group: number, queue: number | null): void {
+    this.admitQueue[group] = queue ?? -1;
+  }
+
+  /** A new flow (port-local index) of group g starts: pin it where the group admits new flows, if anywhere. */
+  started(group: number, local: number): void {
+    const q = this.admitQueue[group]!;
+    if (q < 0) return;
+    this.pinned.set(local, q);
+    this.queueOfFlow[local] = q;
   }
 
   /** Rewrite the queue of every flow of group g. */

@@ -38,6 +38,8 @@ export interface TaskTelemetry {
   detached: boolean;
   /** Its batch size now (setBatch, or the coop batch rule). */
   batch: number;
+  /** The 99th percentile of the cycles its batches took in the period that ends here (to within 1 %), null if it ran none, or in a run of one period. */
+  batchCyclesP99: number | null;
 }
 
 export interface Telemetry {
@@ -71,6 +73,8 @@ export type ControlAction =
   | { type: 'steer'; group: string; to?: string; split?: Record<string, number> }
   /** Pin one flow (global id, see hello's groups) to a chain instance; `to: null` unpins it. */
   | { type: 'moveFlow'; flow: number; to: string | null }
+  /** Pin each new flow of a group (one that churn starts) to chain `to`'s instance as it starts; `to: null` ends that. */
+  | { type: 'admit'; group: string; to: string | null }
   /** Scale a chain out: attach it and add its RX queue to its port's RSS table. */
   | { type: 'scaleOut'; chain: string }
   /** Scale a chain in: take its RX queue out of the RSS table; it is detached once its queues are empty. */

@@ -162,6 +162,26 @@ describe('actions that move traffic', () => {
     await expect(runScenario(scenario(twoInstances()), { controller: script({ 0: [{ type: 'steer', group: 'gold', to: 'nope' }] }) })).rejects.toThrow(/to must name a chain that reads one RX queue of port eth0 \(c0, c1\)/);
   });
 
+  it('admit pins each new flow of a group to an instance as churn starts it; running flows stay where they are', async () => {
+    const raw = twoInstances();
+    (raw['ports'] as { traffic: unknown }[])[0]!.traffic = { frameSize: 64, flows: 16, rate: '2Mpps', churn: { lifetime: '0.25ms', distribution: 'fixed' } };
+    const r = await runBoth(raw, () => script({ 1: [{ type: 'admit', group: 'eth0', to: 'c1' }] }));
+    expect(r.totals.dropped).toBe(0);
+    // Admitted from 0.5 ms: every slot starts a new flow within one lifetime (0.25 ms), so from 0.75 ms on c0 gets nothing.
+    expect(taskPackets(r, 1, 'eth0.rx0@0')).toBeGreaterThan(0);
+    for (const e of [4, 5, 6, 7]) expect(taskPackets(r, e, 'eth0.rx0@0')).toBe(0);
+  });
+
+  it('telemetry reports the p99 of each task\'s batch cycles in the period', async () => {
+    const seen: Telemetry[] = [];
+    // One core, 3000 cycles a packet, overloaded: every batch is a full 32 packets, 96 000 cycles.
+    const raw = { ...twoInstances(), machine: { hz: 2.6e9, cores: 1 }, modules: [{ name: 'm0', kind: 'synthetic', config: { cyclesPerPacket: 3000 } }, { name: 'm1', kind: 'synthetic', config: { cyclesPerPacket: 3000 } }],
+      tasks: [{ root: 'eth0.rx0', core: 0, chain: 'c0' }, { root: 'eth0.rx1', core: 0, chain: 'c1' }] };
+    await runScenario(scenario(raw), { threads: 1, controller: script({}, seen) });
+    const p99 = seen[3]!.cores[0]!.tasks.map((t) => t.batchCyclesP99!);
+    for (const v of p99) expect(Math.abs(v - 96_000) / 96_000).toBeLessThan(0.01);
+  });
+
   it('rateLimit polices a group at the ingress: 2 Mpps limited to 1 Mpps drops about half, counted as rate_limited', async () => {
     const r = await runBoth(twoInstances(), () => script({ 3: [{ type: 'rateLimit', group: 'bronze', pps: 1e6, burst: 8 }], 6: [{ type: 'rateLimit', group: 'bronze', pps: null }] }));
     // Limited over periods 4..6 (1 .. 1.75 ms): 0.75 ms x (2 - 1) Mpps = 750 frames, give or take the burst.
