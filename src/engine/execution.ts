@@ -22,6 +22,7 @@
 import type { Plan } from '../graph/plan.js';
 import type { CpuScheduler } from '../sched/policy.js';
 import { MAX_BATCH } from '../packet/batch.js';
+import { quadrantBatch } from '../sched/batch-rule.js';
 import type { CoreDatapath, TaskRt } from './datapath.js';
 import { EmissionLog, EMIT_CHANNEL } from './emission-log.js';
 import type { InputChannel } from './input-sync.js';
@@ -293,7 +294,6 @@ export class BatchRule {
       sum += st.moduleCycles[m]! / pk;
     }
     if (sum <= 0) return t.batch;
-    const b = Math.ceil((this.chainTasks.get(t.chain)! * this.switchCycles) / (this.p * sum));
-    return b < 1 ? 1 : b > MAX_BATCH ? MAX_BATCH : b;
+    return quadrantBatch(sum, this.chainTasks.get(t.chain)!, this.switchCycles, this.p, MAX_BATCH);
   }
 }

@@ -92,13 +92,13 @@ export class PortSteering {
     this.refresh(group);
   }
 
-  /** Pin one flow (global id) to a queue, or unpin it (queue null). */
+  /** Pin one flow (global id) to a queue, or unpin it (queue null): only that flow's entry changes. */
   moveFlow(flow: number, queue: number | null): void {
     const local = flow - this.portBase;
     if (queue === null) this.pinned.delete(local);
     else this.pinned.set(local, queue);
     const g = this.groups.findIndex((x) => flow >= x.firstFlow && flow < x.firstFlow + x.ids);
-    if (g >= 0) this.refresh(g);
+    if (g >= 0) this.queueOfFlow[local] = queue ?? this.ruleQueue(g, local, this.cumulative(g));
   }
 
   /** New flows of group g go to `queue` when they start (null: they follow the group's rule again). */
@@ -114,33 +114,35 @@ export class PortSteering {
     this.queueOfFlow[local] = q;
   }
 
+  /** A group's split as cumulative weights, or null (RSS). */
+  private cumulative(g: number): Float64Array | null {
+    const split = this.splits[g];
+    if (split === null || split === undefined) return null;
+    const c = new Float64Array(split.length);
+    let total = 0;
+    for (let k = 0; k < split.length; k++) c[k] = total += split[k]!.weight;
+    return c;
+  }
+
+  /** The queue the group's rule (its split, or RSS over the active queues) gives a port-local flow. */
+  private ruleQueue(g: number, f: number, cumulative: Float64Array | null): number {
+    const h = this.hashOfFlow[f]!;
+    if (cumulative === null) return this.active[(h % DEFAULT_RETA_SIZE) % this.active.length]!;
+    const split = this.splits[g]!;
+    const x = ((((h >>> 7) % SPLIT_BUCKETS) + 0.5) / SPLIT_BUCKETS) * cumulative[cumulative.length - 1]!;
+    let k = 0;
+    while (k < split.length - 1 && x >= cumulative[k]!) k++;
+    return split[k]!.queue;
+  }
+
   /** Rewrite the queue of every flow of group g. */
   private refresh(g: number): void {
     const info = this.groups[g]!;
     const from = info.firstFlow - this.portBase;
-    const split = this.splits[g];
-    let cumulative: Float64Array | null = null;
-    let total = 0;
-    if (split !== null) {
-      cumulative = new Float64Array(split.length);
-      for (let k = 0; k < split.length; k++) cumulative[k] = total += split[k]!.weight;
-    }
-    const active = this.active;
+    const cumulative = this.cumulative(g);
     for (let f = from; f < from + info.ids; f++) {
       const pin = this.pinned.get(f);
-      const h = this.hashOfFlow[f]!;
-      let q: number;
-      if (pin !== undefined) {
-        q = pin;
-      } else if (split !== null) {
-        const x = ((((h >>> 7) % SPLIT_BUCKETS) + 0.5) / SPLIT_BUCKETS) * total;
-        let k = 0;
-        while (k < split.length - 1 && x >= cumulative![k]!) k++;
-        q = split[k]!.queue;
-      } else {
-        q = active[(h % DEFAULT_RETA_SIZE) % active.length]!;
-      }
-      this.queueOfFlow[f] = q;
+      this.queueOfFlow[f] = pin !== undefined ? pin : this.ruleQueue(g, f, cumulative);
     }
   }
 }
