@@ -76,11 +76,11 @@ function parseRateText(v: string): string {
 interface RunFlags {
   json?: boolean; out?: string; csv?: string; report?: string; window?: string; warmup?: string;
   seed?: number; threads?: number | 'auto'; frames?: number[]; sizes?: number[]; quiet?: boolean;
-  lengths?: number[]; batches?: number[]; policies?: string[]; rate?: string; weights?: number[][]; placement?: string; lookups?: number;
+  lengths?: number[]; batches?: number[]; policies?: string[]; rate?: string; weights?: number[][]; placement?: string; lookups?: number; slos?: number[];
 }
 
 /** CLI flags that set experiment parameters (each experiment lists the ones it takes). */
-const PARAM_FLAGS = ['frames', 'sizes', 'lengths', 'batches', 'policies', 'rate', 'weights', 'placement', 'lookups'] as const;
+const PARAM_FLAGS = ['frames', 'sizes', 'lengths', 'batches', 'policies', 'rate', 'weights', 'placement', 'lookups', 'slos'] as const;
 
 function describe(e: Experiment): string {
   const lines = [`${e.name}: ${e.title}`, '', e.description, '', 'parameters:'];
@@ -228,6 +228,7 @@ export function addScenarioCommand(program: Command, io: CliIo, parseSeed: (v: s
     .option('--weights <list>', 'WFQ weight vectors like 0.333:0.333:0.334, separated by ";" (wfq-weights)', parseWeights)
     .option('--lookups <n>', 'LPM lookups per packet of each BPF-like NF (coop-vs-cfs)', (v: string) => parseList(v)[0]!)
     .option('--placement <p>', 'software switch placement: multi (own core) or uni (NFs\' core) (linux-sched)')
+    .option('--slos <list>', 'latency SLOs in µs, comma-separated (autoscale)', parseList)
     .option('--seed <n>', 'PRNG seed', parseSeed)
     .option('--threads <n>', 'worker threads (default: the host\'s cores); results do not depend on it', parseThreads)
     .option('--json', 'print the experiment document as JSON')

@@ -348,6 +348,7 @@ function traceTimeCycles(field: string, hz: number): number | null {
 }
 
 function readTrace(p: Problems, v: unknown, where: string, ctx: TrafficContext): RateProfileSpec | null {
+  if (Array.isArray(v)) return readInlineTrace(p, v, where, ctx);
   const file = readPath(p, v, where, ctx.baseDir, 'the path of a CSV file of time,factor lines (relative to the scenario file)');
   if (file === '') return null;
   let text: string;
@@ -369,6 +370,28 @@ function readTrace(p: Problems, v: unknown, where: string, ctx: TrafficContext):
     return null;
   }
   return { shape: 'trace', file, points: r.points };
+}
+
+/** `trace: [{ at, factor }, ...]`: a trace written in the scenario instead of a CSV file (recorded with file ""). */
+function readInlineTrace(p: Problems, v: unknown[], where: string, ctx: TrafficContext): RateProfileSpec | null {
+  if (v.length === 0 || v.length > MAX_PROFILE_POINTS - 1) {
+    p.add(where, `${v.length} points`, `a path to a CSV file, or a list of 1..${MAX_PROFILE_POINTS - 1} { at: time, factor: >= 0 } points (times not decreasing)`);
+    return null;
+  }
+  const before = p.count;
+  const points: { atCycles: number; factor: number }[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const ip = indexPath(where, i);
+    const e = asObject(p, v[i], ip);
+    if (e === undefined) continue;
+    rejectUnknownKeys(p, e, ['at', 'factor'], ip);
+    const atCycles = readDurationCycles(p, e['at'], joinPath(ip, 'at'), ctx.hz, { default: 0 });
+    const factor = readNumber(p, e, 'factor', ip, FACTOR);
+    const prev = points[points.length - 1];
+    if (prev !== undefined && atCycles < prev.atCycles) p.add(joinPath(ip, 'at'), e['at'], 'a time not before the previous point\'s');
+    points.push({ atCycles, factor });
+  }
+  return p.count === before ? { shape: 'trace', file: '', points } : null;
 }
 
 /**

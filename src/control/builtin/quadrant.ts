@@ -12,11 +12,15 @@
  *  - latency estimate t = 2 × the p99 of its per-batch execution time ([Quadrant]:
  *    worker p99 latency ≈ 2 × p99 batch time; the sum over its tasks);
  *  - NIC queue: its first task's backlog.
- * Then, with SLO T and 0 < α < β < 1:
- *  - a chain whose packet counter did not move while its queue held packets
+ * Each flow carries the group's offered rate over its flows (they take turns
+ * on the wire; [Quadrant] reads per-flow rates at the switch), so a chain is
+ * offered its flows times that. Then, with SLO T and 0 < α < β < 1:
+ *  - a chain whose delivered counter did not move while packets reached it
  *    has failed: its flows go elsewhere, it is never used again;
  *  - a chain above βT sheds flows carrying Δr = r·(t − αT)/t · f, with
  *    f = r_max/r − 1, floored at 0.25 once r ≥ 0.8 r_max ([Quadrant]);
+ *  - a chain offered more than the load cap of its r_max sheds the excess
+ *    (a full batch bounds t, so an overload shows here first);
  *  - shed flows (and new flows, `admit`) go to the chain below αT that is
  *    most loaded and stays under the load cap (90 %, [Quadrant]) with them;
  *    if none can, a chain of the pool is scaled out (a chain outside the
@@ -212,9 +216,13 @@ class QuadrantController {
     for (const core of t.cores) {
       for (const task of core.tasks) {
         const backlog = core.backlogs.find((b) => b.id === task.id)?.backlog ?? 0;
-        tasks.set(task.name, { packets: task.packets, busy: task.busyCycles, p99: task.batchCyclesP99, backlog, batch: task.batch });
+        // A task's cycles include the switches into it: they are part of what a packet costs the chain.
+        tasks.set(task.name, { packets: task.packets, busy: task.busyCycles + task.switchCycles, p99: task.batchCyclesP99, backlog, batch: task.batch });
       }
     }
+    // Flows take turns on the wire: each carries the group's offered rate over its flows (what the switch's counters give [Quadrant]).
+    const offeredPps = t.period.groups.find((g) => g.group === this.group)?.offeredPps ?? 0;
+    const perFlow = this.owner.length > 0 ? offeredPps / this.owner.length : 0;
     const flowsOf = new Int32Array(this.chains.length);
     for (const o of this.owner) if (o >= 0) flowsOf[o]++;
     // Each chain's core's delivered counter: the packet counter whose standing still says an NF failed.
@@ -223,7 +231,7 @@ class QuadrantController {
       deliveredOf.set(core.core, core.delivered - (this.prevDelivered.get(core.core) ?? 0));
       this.prevDelivered.set(core.core, core.delivered);
     }
-    const state: (ChainState & { index: number; backlog: number; cyclesPerPacket: number; delivered: number })[] = [];
+    const state: (ChainState & { index: number; taken: number; backlog: number; cyclesPerPacket: number; delivered: number })[] = [];
     this.chains.forEach((c, i) => {
       let p99 = 0;
       let cycles = 0;
@@ -240,19 +248,25 @@ class QuadrantController {
         p99 += m.p99 ?? 0;
       }
       const first = tasks.get(c.tasks[0]!);
-      const rate = firstPackets / period;
       state.push({
-        index: i, name: c.name, rate, rMax: cycles > 0 ? hz / cycles : Infinity, flows: flowsOf[i]!,
+        index: i, name: c.name, rate: flowsOf[i]! * perFlow, taken: firstPackets / period, rMax: cycles > 0 ? hz / cycles : Infinity, flows: flowsOf[i]!,
         latencyUs: (LATENCY_PER_BATCH_P99 * p99 / hz) * 1e6, backlog: first?.backlog ?? 0, cyclesPerPacket: cycles,
         delivered: deliveredOf.get(c.core) ?? 0,
       });
     });
 
+    // A chain that took no packets yet (fresh from the pool) is taken to cost what the others do: the instances run the same chain.
+    const known = state.map((c) => c.rMax).filter((x) => Number.isFinite(x));
+    if (known.length > 0) {
+      const hint = Math.min(...known);
+      for (const c of state) if (!Number.isFinite(c.rMax)) c.rMax = hint;
+    }
+
     // Failures: a chain in use whose delivered counter stood still while packets came to it.
     for (const c of state) {
       const chain = this.chains[c.index]!;
       if (!chain.inUse || chain.failed || c.flows === 0) continue;
-      if (looksFailed(c.delivered, c.backlog + c.rate * period)) {
+      if (looksFailed(c.delivered, c.backlog + c.taken * period)) {
         chain.failed = true;
         c.latencyUs = Infinity;
       }
@@ -291,21 +305,31 @@ class QuadrantController {
 
     for (const c of state) {
       const chain = this.chains[c.index]!;
-      if (!chain.inUse || c.flows === 0) continue;
-      const perFlow = c.rate / c.flows;
-      let shed: number;
+      if (!chain.inUse || c.flows === 0 || !(perFlow > 0)) continue;
+      let shed = 0;
       if (chain.failed) shed = c.flows;
-      else if (c.latencyUs > this.p.beta * this.p.sloUs && perFlow > 0) shed = Math.min(c.flows - 1, Math.ceil(migrationRate(c.rate, c.rMax, c.latencyUs, this.p.sloUs, this.p.alpha) / perFlow));
-      else continue;
-      if (shed <= 0) continue;
-      const to = place(shed * perFlow, c.name);
-      if (to === null) continue;
-      const moved = move(c.index, to, shed);
-      const dst = state[to]!;
-      dst.rate += moved * perFlow;
-      dst.flows += moved;
-      c.flows -= moved;
-      c.rate -= moved * perFlow;
+      else {
+        // Above βT: shed Δr ([Quadrant]'s rule, on the rate the chain took).
+        if (c.latencyUs > this.p.beta * this.p.sloUs) shed = Math.ceil(migrationRate(c.taken, c.rMax, c.latencyUs, this.p.sloUs, this.p.alpha) / perFlow);
+        // Above the load cap: shed what the chain is offered beyond it (a full batch bounds the latency estimate, so overload shows here first).
+        const over = c.rate - this.p.loadCap * c.rMax;
+        if (over > 0) shed = Math.max(shed, Math.ceil(over / perFlow));
+        shed = Math.min(shed, c.flows - 1);
+      }
+      while (shed > 0) {
+        // To one chain as much as it takes under the cap; the rest to the next.
+        const to = place(perFlow, c.name);
+        if (to === null) break;
+        const dst = state[to]!;
+        const room = Number.isFinite(dst.rMax) ? Math.max(1, Math.floor((this.p.loadCap * dst.rMax - dst.rate) / perFlow)) : shed;
+        const moved = move(c.index, to, Math.min(shed, room));
+        if (moved === 0) break;
+        dst.rate += moved * perFlow;
+        dst.flows += moved;
+        c.flows -= moved;
+        c.rate -= moved * perFlow;
+        shed -= moved;
+      }
     }
 
     // New flows (churn starts them) go where the admission rule says; told only when that changes.
