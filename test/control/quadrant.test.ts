@@ -174,4 +174,32 @@ describe('end to end', () => {
     expect(one.totals.dropsByReason['nf_failed']).toBeGreaterThan(0);
     expect(one.totals.conserved).toBe(true);
   });
+
+  it('a pool of one: the next chain is cold and comes in use only after its cold start', async () => {
+    const s = load(scenarioRaw({ controller: { kind: 'quadrant', slo: '20us', alpha: 0.5, beta: 0.8, pool: ['c1'], coldStart: '0.6ms' } }));
+    const pts = (await runScenario(s, { threads: 1, controller: quadrant.create(s, s.controller!.builtin!.params as never) })).record.series!.points;
+    const outs = pts.flatMap((p) => p.actions.filter((a) => a['type'] === 'scaleOut').map((a) => ({ at: p.endSeconds * 1e3, chain: a['chain'] })));
+    // c1 (the pool) at the first control point after the step (1.25 ms); c2 is started then, ready 0.6 ms later, used at the first control point after.
+    expect(outs[0]).toEqual({ at: 1.25, chain: 'c1' });
+    const c2 = outs.find((o) => o.chain === 'c2')!;
+    expect(c2.at).toBeGreaterThanOrEqual(1.25 + 0.6);
+    expect(c2.at).toBeLessThan(1.25 + 0.6 + 0.25 + 1e-9);
+  });
+
+  it('batchOverhead sets each chain\'s batch by the rule from its measured cycles a packet', async () => {
+    // Two tasks of one core under coop with a 2000-cycle switch: ⌈2 × 2000 / (0.1 × 1000)⌉ = 40 (each NF 500 cycles a packet).
+    const raw = scenarioRaw({
+      modules: [{ name: 'a', kind: 'synthetic', config: { cyclesPerPacket: 500 } }, { name: 'q', kind: 'queue', config: { size: 512, whenFull: 'drop' } }, { name: 'b', kind: 'synthetic', config: { cyclesPerPacket: 500 } }],
+      edges: [{ from: 'eth0.rx0', to: 'a' }, { from: 'a', to: 'q' }, { from: 'q', to: 'b' }, { from: 'b', to: 'eth0.tx' }],
+      ports: [{ name: 'eth0', lineRate: '100Gbps', traffic: { flows: 8, frameSize: 64, rate: '1Mpps' } }],
+      tasks: [{ name: 'c0.a', root: 'eth0.rx0', core: 0, chain: 'c0', process: 'pa' }, { name: 'c0.b', root: 'q', core: 0, chain: 'c0', process: 'pb' }],
+      schedulers: [{ cores: 0, policy: 'coop', switchCycles: 2000 }],
+      controller: { kind: 'quadrant', slo: '200us', batchOverhead: 0.1 },
+    });
+    const s = load(raw);
+    const pts = (await runScenario(s, { threads: 1, controller: quadrant.create(s, s.controller!.builtin!.params as never) })).record.series!.points;
+    const batches = pts[pts.length - 1]!.tasks.map((t) => t.batch);
+    expect(batches).toEqual([40, 40]);
+    expect(pts.some((p) => p.actions.some((a) => a['type'] === 'setBatch'))).toBe(true);
+  });
 });

@@ -7,8 +7,9 @@
  *
  * At each control point, per chain in use, from telemetry of the period:
  *  - rate r: packets its first task took in the period, per second;
- *  - its most: r_max = F / Σ S, S the cycles a packet costs its tasks
- *    (busy cycles over packets, measured), F the clock;
+ *  - its most: r_max = F / (ΣS + N·C/B), S the cycles a packet costs each of
+ *    its N tasks (busy cycles over packets, measured), C the context switch,
+ *    B its batch, F the clock ([Quadrant]'s rate formula);
  *  - latency estimate t = 2 × the p99 of its per-batch execution time ([Quadrant]:
  *    worker p99 latency ≈ 2 × p99 batch time; the sum over its tasks);
  *  - NIC queue: its first task's backlog.
@@ -216,8 +217,7 @@ class QuadrantController {
     for (const core of t.cores) {
       for (const task of core.tasks) {
         const backlog = core.backlogs.find((b) => b.id === task.id)?.backlog ?? 0;
-        // A task's cycles include the switches into it: they are part of what a packet costs the chain.
-        tasks.set(task.name, { packets: task.packets, busy: task.busyCycles + task.switchCycles, p99: task.batchCyclesP99, backlog, batch: task.batch });
+        tasks.set(task.name, { packets: task.packets, busy: task.busyCycles, p99: task.batchCyclesP99, backlog, batch: task.batch });
       }
     }
     // Flows take turns on the wire: each carries the group's offered rate over its flows (what the switch's counters give [Quadrant]).
@@ -249,7 +249,9 @@ class QuadrantController {
       }
       const first = tasks.get(c.tasks[0]!);
       state.push({
-        index: i, name: c.name, rate: flowsOf[i]! * perFlow, taken: firstPackets / period, rMax: cycles > 0 ? hz / cycles : Infinity, flows: flowsOf[i]!,
+        // [Quadrant]'s rate formula: F / (ΣS + N·C/B), the chain's N tasks each switched in once a batch of B.
+        index: i, name: c.name, rate: flowsOf[i]! * perFlow, taken: firstPackets / period,
+        rMax: cycles > 0 ? hz / (cycles + (c.tasks.length * this.switchCycles) / Math.max(1, first?.batch ?? 1)) : Infinity, flows: flowsOf[i]!,
         latencyUs: (LATENCY_PER_BATCH_P99 * p99 / hz) * 1e6, backlog: first?.backlog ?? 0, cyclesPerPacket: cycles,
         delivered: deliveredOf.get(c.core) ?? 0,
       });
