@@ -111,6 +111,11 @@ function base(name: string, description: string, params: ExperimentParams, traff
       name: 'eth0',
       // 2 Mpps of 64-byte frames is 1.3 Gb/s on the wire: the link is never the limit.
       lineRate: '10Gbps',
+      // The model puts a queue of Q = 1 packet before every task, the first
+      // included; the closest emu has before the first task is its smallest RX
+      // ring (16 descriptors). wfq-weights keeps the default: its first task is
+      // nearly free, so its ring never fills.
+      ...(loop ? { rxRingSize: 16 } : {}),
       traffic,
     }],
   };

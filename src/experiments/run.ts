@@ -3,6 +3,7 @@
  * thread it is given) and assembles the output: a versioned JSON document,
  * CSV rows, and the summary tables and plots.
  */
+import { builtinController, CONTROLLER_KINDS } from '../control/builtin/index.js';
 import { createWorkerPool, resolveThreads, runScenario, type WorkerPool } from '../engine/run.js';
 import { parallelUnits } from '../engine/placement.js';
 import { buildPlan } from '../graph/plan.js';
@@ -66,7 +67,7 @@ export async function runExperiment(exp: Experiment, params: ExperimentParams, o
     for (let i = 0; i < points.length; i++) {
       const point = points[i]!;
       opts.onPoint?.(i, points.length, point.label);
-      const scenario = validateScenario(point.scenario, { kinds: NF_KINDS, baseDir: null });
+      const scenario = validateScenario(point.scenario, { kinds: NF_KINDS, controllerKinds: CONTROLLER_KINDS, baseDir: null });
       // No more workers than the point can use (runScenario starts no more either).
       const threads = Math.min(resolveThreads(opts.threads ?? scenario.threads, scenario.machine.cores), parallelUnits(buildPlan(scenario)));
       if (pool === null || pool.threads < threads) {
@@ -74,6 +75,9 @@ export async function runExperiment(exp: Experiment, params: ExperimentParams, o
         pool = createWorkerPool(threads);
       }
       const runOpts: Parameters<typeof runScenario>[1] = { threads, pool };
+      // A point whose scenario names a built-in controller (controller: { kind }) runs under it.
+      const controller = builtinController(scenario);
+      if (controller !== null) runOpts.controller = controller;
       if (opts.onProgress) runOpts.onProgress = opts.onProgress;
       const { record } = await runScenario(scenario, runOpts);
       results.push({ point, record });

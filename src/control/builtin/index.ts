@@ -10,6 +10,7 @@ import type { Controller } from '../../engine/telemetry.js';
 import type { ControllerKindInfo, Scenario } from '../../scenario/types.js';
 import { Problems } from '../../util/config-check.js';
 import { threshold } from './threshold.js';
+import { rtsched } from './rtsched.js';
 
 export interface ControllerKind<P = unknown> extends ControllerKindInfo {
   checkParams(raw: Record<string, unknown>, path: string, p: Problems, s: { hz: number; taskNames: readonly string[] }): P;
@@ -17,7 +18,7 @@ export interface ControllerKind<P = unknown> extends ControllerKindInfo {
   create(s: Scenario, params: P): Controller;
 }
 
-export const CONTROLLER_KINDS: readonly ControllerKind<never>[] = [threshold as ControllerKind<never>];
+export const CONTROLLER_KINDS: readonly ControllerKind<never>[] = [threshold as ControllerKind<never>, rtsched as ControllerKind<never>];
 
 /**
  * The scenario's built-in controller for one run, or null when it names
