@@ -7,8 +7,9 @@ import { stateSize } from './state-size.js';
 import { coopVsCfs } from './coop-vs-cfs.js';
 import { linuxSched } from './linux-sched.js';
 import { wfqWeights } from './wfq-weights.js';
+import { rtschedLoop } from './rtsched-loop.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize, coopVsCfs, linuxSched, wfqWeights];
+export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize, coopVsCfs, linuxSched, wfqWeights, rtschedLoop];
 
 export function findExperiment(name: string): Experiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);

@@ -23,8 +23,13 @@
  * cost unit is hz * unit / T cycles.
  *
  * Task and flow mapping: model task t is the emulated task `tasks[t]`
- * (default task0, task1, ... in the model's task order, §10); model flow f is
- * the flow group `groups[f]` (default the spec's flow names).
+ * (default task0, task1, ... in the model's task order, §10), or a list of
+ * emulated tasks (parts of one model task, each with its own entry queue,
+ * for a task a packet enters twice, as in MGW): the model weight is shared
+ * equally among the parts, the task's packets are counted at its first part
+ * (which every flow of the task enters once) and its busy cycles summed over
+ * all parts. Model flow f is the flow group `groups[f]` (default the spec's
+ * flow names).
  *
  * COLD: runs on the main thread at control points.
  */
@@ -62,22 +67,24 @@ export interface RtSchedParams {
   delta: number;
   /** Seconds of virtual time per model time unit. */
   unitSeconds: number;
-  /** Emulated task name per model task. */
-  tasks: string[];
+  /** Emulated task names per model task (its parts; usually one). */
+  tasks: string[][];
   /** Flow group name per model flow. */
   groups: string[];
 }
 
 const FIELDS = ['pipeline', 'source', 'behaviour', 'alpha', 'nuMaxStep', 'ns', 'delta', 'unit', 'tasks', 'groups'];
 
-function readNames(p: Problems, raw: Record<string, unknown>, key: string, path: string, fallback: string[]): string[] {
+function readNames(p: Problems, raw: Record<string, unknown>, key: string, path: string, fallback: string[], parts: boolean): Array<string | string[]> {
   const v = raw[key];
   if (v === undefined) return fallback;
-  if (!Array.isArray(v) || v.length !== fallback.length || v.some((x) => typeof x !== 'string')) {
-    p.add(`${path}.${key}`, v, `a list of ${fallback.length} names, one per model ${key === 'tasks' ? 'task' : 'flow'} in the spec's order`);
+  const nameOk = (x: unknown) => typeof x === 'string' || (parts && Array.isArray(x) && x.length > 0 && x.every((y) => typeof y === 'string'));
+  if (!Array.isArray(v) || v.length !== fallback.length || !v.every(nameOk)) {
+    const what = parts ? 'names (or lists of names of its parts), one per model task' : 'names, one per model flow';
+    p.add(`${path}.${key}`, v, `a list of ${fallback.length} ${what} in the spec's order`);
     return fallback;
   }
-  return v as string[];
+  return v as Array<string | string[]>;
 }
 
 /** COLD: the controller's fields, checked with their paths. */
@@ -88,9 +95,9 @@ export function checkRtSchedParams(raw: Record<string, unknown>, path: string, p
   const unitText = raw['unit'] ?? '10us';
   const unitSeconds = typeof unitText === 'string' ? parseDurationSeconds(unitText) : null;
   if (unitSeconds === null || !(unitSeconds > 0)) p.add(`${path}.unit`, raw['unit'], 'a duration > 0 such as 10us (one model time unit)');
-  const tasks = readNames(p, raw, 'tasks', path, pl.tasks.map((_, t) => `task${t}`));
+  const tasks = readNames(p, raw, 'tasks', path, pl.tasks.map((_, t) => `task${t}`), true).map((t) => (typeof t === 'string' ? [t] : t));
   const known = new Set(ctx.taskNames);
-  tasks.forEach((t) => {
+  tasks.flat().forEach((t) => {
     if (!known.has(t)) p.add(`${path}.tasks`, t, `names of the scenario's tasks (${[...known].join(', ')})`);
   });
   return {
@@ -103,7 +110,7 @@ export function checkRtSchedParams(raw: Record<string, unknown>, path: string, p
     delta: readNumber(p, raw, 'delta', path, { min: 0, max: 1, exclusiveMin: false, default: RT_DELTA }),
     unitSeconds: unitSeconds ?? 1e-5,
     tasks,
-    groups: readNames(p, raw, 'groups', path, pl.flows.map((f) => f.name)),
+    groups: readNames(p, raw, 'groups', path, pl.flows.map((f) => f.name), false) as string[],
   };
 }
 
@@ -126,11 +133,11 @@ export interface RtMeasurement {
 /** Cumulative per-task counters at a control point, for the period deltas. */
 interface TaskCounters { packets: number[]; busyCycles: number[]; atCycles: number }
 
-function counters(t: Telemetry, names: readonly string[]): TaskCounters {
+function counters(t: Telemetry, parts: readonly (readonly string[])[]): TaskCounters {
   const by = new Map(t.cores.flatMap((c) => c.tasks.map((x) => [x.name, x] as const)));
   return {
-    packets: names.map((n) => by.get(n)?.packets ?? 0),
-    busyCycles: names.map((n) => by.get(n)?.busyCycles ?? 0),
+    packets: parts.map((names) => by.get(names[0]!)?.packets ?? 0),
+    busyCycles: parts.map((names) => names.reduce((s, n) => s + (by.get(n)?.busyCycles ?? 0), 0)),
     atCycles: t.atCycles,
   };
 }
@@ -255,7 +262,7 @@ export const rtsched: ControllerKind<RtSchedParams> = {
     const evalOpts = { delta: params.delta, codeLambdaIndexing: code.lambdaIndexing };
     // The scenario's weights are the initial ones (period 0), normalised as runRtSched does.
     const byName = new Map(s.tasks.map((t) => [t.name, t.weight] as const));
-    const initial = params.tasks.map((n) => byName.get(n) ?? 1);
+    const initial = params.tasks.map((names) => names.reduce((s, n) => s + (byName.get(n) ?? 1), 0));
     let weights = code.noInitialNormalisation ? initial : normalisePerWorker(p, initial);
     let prev: TaskCounters = { packets: p.tasks.map(() => 0), busyCycles: p.tasks.map(() => 0), atCycles: 0 };
     let theta: number[] = p.tasks.map(() => NaN);
@@ -268,7 +275,7 @@ export const rtsched: ControllerKind<RtSchedParams> = {
         theta = m.thetaCyclesPerPkt;
         weights = measuredControlStep(p, weights, measuredEvaluation(p, weights, m, params.delta, code.lambdaIndexing), control);
       }
-      return params.tasks.map((task, i) => ({ type: 'setWeight' as const, task, weight: weights[i]! }));
+      return params.tasks.flatMap((names, i) => names.map((task) => ({ type: 'setWeight' as const, task, weight: weights[i]! / names.length })));
     };
   },
 };
