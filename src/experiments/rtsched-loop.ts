@@ -218,6 +218,7 @@ function summarize(results: PointResult[]): ExperimentSummary {
 
 export const NOTES: string[] = [
   'Units: one model time unit is 10 µs on a 1 GHz core; rates are packets per unit, delays units. Measured delay = the period\'s p99 of NIC-arrival-to-sink latency of the flow group; model delay = the estimate d_f of §5 for the same weights. "all SLOs from" = first period from which every flow meets both SLOs to the last period (§11), or never.',
+  'Where measured and modelled differ, and why (docs/rtsched-model.md, "The closed loop"): stride scheduling is work-conserving, so a task\'s unused share goes to the busy tasks in proportion to their weights, while the rate LP caps each task at w_t T (fork: the emulated rates exceed the model\'s wherever task 0 holds weight it does not use); the LP assumes lossless back-pressure and charges each task only for delivered packets, while the emulated size-1 queues tail-drop, so upstream tasks spend cycles on packets dropped downstream (taildrop) and a shared entry queue drops every flow in proportion to its arrivals where the LP would serve the cheap QoS flows in full (MGW); the model puts Q = 1 packet before each task, the emulated NIC ring before the first task holds 16.',
   'The measured loop reads, per period: each flow group\'s delivered rate (r_f), its p99 latency (d_f), each task\'s busy cycles per packet (theta_t) and busy share of its core (lambda\'s "saturated" test); the line search still predicts delays with the model\'s formula on those inputs (docs/rtsched-model.md, "The closed loop").',
 ];
 
