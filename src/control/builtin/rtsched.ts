@@ -105,6 +105,7 @@ export function checkRtSchedParams(raw: Record<string, unknown>, path: string, p
     source: readString(p, raw, 'source', path, { oneOf: ['measured', 'model'], default: 'measured' }) as RtSchedParams['source'],
     behaviour: readString(p, raw, 'behaviour', path, { oneOf: ['model', 'code'], default: 'model' }) as RtSchedParams['behaviour'],
     alpha: readNumber(p, raw, 'alpha', path, { min: 0, default: 1 }),
+    // A Euclidean length inside a worker's simplex, whose diameter is sqrt(2): 2 is no cap at all.
     nuMaxStep: readNumber(p, raw, 'nuMaxStep', path, { min: 0, max: 2, default: 0.025 }),
     ns: readInt(p, raw, 'ns', path, { min: 1, max: 10_000, default: 100 }),
     delta: readNumber(p, raw, 'delta', path, { min: 0, max: 1, exclusiveMin: false, default: RT_DELTA }),
