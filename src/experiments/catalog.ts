@@ -8,8 +8,9 @@ import { coopVsCfs } from './coop-vs-cfs.js';
 import { linuxSched } from './linux-sched.js';
 import { wfqWeights } from './wfq-weights.js';
 import { autoscale } from './autoscale.js';
+import { rtschedLoop } from './rtsched-loop.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize, coopVsCfs, linuxSched, wfqWeights, autoscale];
+export const EXPERIMENTS: readonly Experiment[] = [rtcVsPl, stateSize, coopVsCfs, linuxSched, wfqWeights, autoscale, rtschedLoop];
 
 export function findExperiment(name: string): Experiment | undefined {
   return EXPERIMENTS.find((e) => e.name === name);

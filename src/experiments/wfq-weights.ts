@@ -23,27 +23,15 @@
  * Nothing is fitted: the model numbers are `evaluate` on the rescaled
  * pipeline, the emulated numbers are ordinary runs.
  */
-import { evaluate, rescalePipeline, type RtEvaluation, type RtPipeline } from '../sched/rtsched-model.js';
-import { FORK, FORK_INITIAL_WEIGHTS, FORK_SPEC } from '../sched/rtsched-pipelines.js';
+import { evaluate, type RtEvaluation } from '../sched/rtsched-model.js';
+import { FORK_INITIAL_WEIGHTS, FORK_SPEC } from '../sched/rtsched-pipelines.js';
 import type { ResultRecord, LatencySummary } from '../metrics/record.js';
 import type { Plot, ReportTable } from '../report/html.js';
 import type { Experiment, ExperimentParams, ExperimentPoint, ExperimentSummary, PointResult } from './experiment.js';
-import { addDurations } from './rtc-vs-pl.js';
+import { emulatedForkModel, FORK_SINKS, FORK_TASKS, forkScenario, SECONDS_PER_TU } from './rtsched-scenarios.js';
 
-/** The emulated core's clock. */
-export const HZ = 1e9;
-/**
- * One model time unit is 10 µs at 1 GHz: a cost of 1 is 10 000 cycles. The
- * spec's rho = 10 packets per unit is then 1 Mpps per flow, a NIC-like rate,
- * and its Task 1 and Task 2 costs (2 and 1) are 20 and 10 µs per packet, a
- * heavy NF (deep inspection, crypto on large frames). Task 0's 2e-5 is 0.2
- * cycles: negligible, as the spec means it. Smaller units would make Task 0
- * fractional-cycle nonsense; larger ones would need far longer windows for
- * the same number of delivered packets per flow.
- */
-export const CYCLES_PER_COST_UNIT = 10_000;
-/** Seconds per model time unit (worker speed 1 cost unit per time unit). */
-export const SECONDS_PER_TU = CYCLES_PER_COST_UNIT / HZ;
+// Re-exported: the fork scenario and its units moved to rtsched-scenarios.ts, shared with rtsched-loop.
+export { CYCLES_PER_COST_UNIT, DST_NET, emulatedForkModel, forkScenario, HZ, SECONDS_PER_TU } from './rtsched-scenarios.js';
 
 /** Default points: §10.1's initial weights, then weight moved from task 2 (and task 0) to task 1. */
 export const DEFAULT_WEIGHTS: readonly (readonly number[])[] = [
@@ -54,79 +42,11 @@ export const DEFAULT_WEIGHTS: readonly (readonly number[])[] = [
   [0.0004, 0.6668, 0.3328],
 ];
 
-export const DST_NET = '10.1.0.0/24';
-/** The i-th usable host of DST_NET (the traffic generator's `dstHosts` order). */
-const DST_HOSTS = ['10.1.0.1', '10.1.0.2'];
-
-const TASKS = ['task0', 'task1', 'task2'] as const;
-const SINKS = ['sink0', 'sink1'] as const;
-
-/** The fork pipeline as the model sees the emulated one: B = Q = 1, costs in cycles, time in seconds. */
-export function emulatedForkModel(): RtPipeline {
-  return rescalePipeline({ ...FORK, batchPkts: 1, queuePkts: 1 }, CYCLES_PER_COST_UNIT, HZ);
-}
-
-function moduleCycles(id: number): number {
-  const m = FORK_SPEC.modules.find((x) => x.id === id);
-  if (m === undefined) throw new Error(`fork module ${id} missing`);
-  return m.cyclesPerPkt * CYCLES_PER_COST_UNIT;
-}
+const TASKS = FORK_TASKS;
+const SINKS = FORK_SINKS;
 
 function label(w: readonly number[]): string {
   return w.join(':');
-}
-
-/** The scenario object of one point. */
-export function forkScenario(weights: readonly number[], params: ExperimentParams): Record<string, unknown> {
-  if (weights.length !== TASKS.length) throw new RangeError(`wfq-weights: a weight vector has ${TASKS.length} entries (task0:task1:task2), got ${label(weights)}`);
-  const offeredPps = FORK_SPEC.flows.reduce((s, f) => s + f.offeredPktsPerTu, 0) / SECONDS_PER_TU;
-  return {
-    name: `wfq-weights-${weights.join("_")}`,
-    description: `fork pipeline (RTSched §10.1) under WFQ weights ${label(weights)}`,
-    seed: params.seed,
-    duration: addDurations(params.warmup, params.window),
-    warmup: params.warmup,
-    machine: { hz: `${HZ / 1e9}GHz`, cores: 1 },
-    ports: [{
-      name: 'eth0',
-      // 2 Mpps of 64-byte frames is 1.3 Gb/s on the wire: the link is never the limit.
-      lineRate: '10Gbps',
-      // Evenly spaced frames, flows in turn: each flow offers exactly rho.
-      traffic: { rate: `${offeredPps}pps`, flows: FORK_SPEC.flows.length, frameSize: 64, dstNet: DST_NET, dstHosts: DST_HOSTS.length },
-    }],
-    modules: [
-      { name: 'm1', kind: 'synthetic', config: { cyclesPerPacket: moduleCycles(1) } },
-      {
-        name: 'm2', kind: 'l3fwd',
-        config: {
-          ports: 2, routeEntries: 2, routes: DST_HOSTS.map((dst, port) => ({ dst, port })),
-          cyclesPerBatch: 0, cyclesPerPacket: moduleCycles(2), cyclesPerLookupStep: 0,
-        },
-      },
-      { name: 'q1', kind: 'queue', config: { size: 1, whenFull: 'drop' } },
-      { name: 'q2', kind: 'queue', config: { size: 1, whenFull: 'drop' } },
-      { name: 'm3', kind: 'synthetic', config: { cyclesPerPacket: moduleCycles(3) } },
-      { name: 'm4', kind: 'synthetic', config: { cyclesPerPacket: moduleCycles(4) } },
-      { name: SINKS[0], kind: 'sink' },
-      { name: SINKS[1], kind: 'sink' },
-    ],
-    edges: [
-      { from: 'eth0.rx0', to: 'm1' },
-      { from: 'm1', to: 'm2' },
-      { from: 'm2:0', to: 'q1' },
-      { from: 'm2:1', to: 'q2' },
-      { from: 'q1', to: 'm3' },
-      { from: 'q2', to: 'm4' },
-      { from: 'm3', to: SINKS[0] },
-      { from: 'm4', to: SINKS[1] },
-    ],
-    tasks: [
-      { name: TASKS[0], root: 'eth0.rx0', core: 0, batch: 1, weight: weights[0] },
-      { name: TASKS[1], root: 'q1', core: 0, batch: 1, weight: weights[1] },
-      { name: TASKS[2], root: 'q2', core: 0, batch: 1, weight: weights[2] },
-    ],
-    schedulers: [{ cores: 0, policy: 'wfq' }],
-  };
 }
 
 function points(params: ExperimentParams): ExperimentPoint[] {

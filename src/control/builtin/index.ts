@@ -11,6 +11,7 @@ import type { ControllerKindInfo, Scenario } from '../../scenario/types.js';
 import { Problems } from '../../util/config-check.js';
 import { quadrant } from './quadrant.js';
 import { threshold } from './threshold.js';
+import { rtsched } from './rtsched.js';
 
 export interface ControllerKind<P = unknown> extends ControllerKindInfo {
   checkParams(raw: Record<string, unknown>, path: string, p: Problems, s: { hz: number; taskNames: readonly string[] }): P;
@@ -18,7 +19,7 @@ export interface ControllerKind<P = unknown> extends ControllerKindInfo {
   create(s: Scenario, params: P): Controller;
 }
 
-export const CONTROLLER_KINDS: readonly ControllerKind<never>[] = [threshold as ControllerKind<never>, quadrant as ControllerKind<never>];
+export const CONTROLLER_KINDS: readonly ControllerKind<never>[] = [threshold as ControllerKind<never>, quadrant as ControllerKind<never>, rtsched as ControllerKind<never>];
 
 /**
  * The scenario's built-in controller for one run, or null when it names
