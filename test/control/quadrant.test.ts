@@ -202,4 +202,18 @@ describe('end to end', () => {
     expect(batches).toEqual([40, 40]);
     expect(pts.some((p) => p.actions.some((a) => a['type'] === 'setBatch'))).toBe(true);
   });
+
+  it('with churn, new flows are admitted to the chain the rule picks, as a switch assigns them', async () => {
+    // 2 Mpps fits c0 throughout; flows live 0.5 ms, so new ones keep starting: they go where admission says (c0, the only chain in use).
+    const s = load(scenarioRaw({
+      ports: [{ name: 'eth0', lineRate: '100Gbps', rxQueues: 4, traffic: { flows: 64, frameSize: 64, rate: '2Mpps', churn: { lifetime: '0.5ms', distribution: 'fixed' } } }],
+    }));
+    const r = (await runScenario(s, { threads: 1, controller: quadrant.create(s, s.controller!.builtin!.params as never) })).record;
+    const pts = r.series!.points;
+    // Told once, at the first control point; not again while the choice holds.
+    expect(pts.flatMap((p) => p.actions.filter((a) => a['type'] === 'admit'))).toEqual([{ type: 'admit', group: 'eth0', to: 'c0' }]);
+    // Without admission the new flows would follow RSS over the port's queues (only c0's is in the table, so there too); every packet reaches c0.
+    expect(r.tasks.find((t) => t.name === 'eth0.rx0@0')!.packets).toBe(r.totals.generated - r.totals.inFlight);
+    expect(r.totals.dropped).toBe(0);
+  });
 });
