@@ -288,22 +288,31 @@ export function lineSearch(kept: readonly (readonly number[])[], ns: number, obj
  * previous period.
  */
 export function controlStep(p: RtPipeline, weights: readonly number[], last: RtEvaluation, params: RtControlParams): number[] {
-  const code = params.code ?? RT_MODEL_BEHAVIOUR;
   const w = weights.slice();
   p.workers.forEach((worker, wi) => {
     if (worker.tasks.length < 2) return;
     const d = descentDirection(p, wi, w, last, params.alpha);
     if (d.every((x) => x === 0)) return;
-    const start = worker.tasks.map((t) => w[t]!);
-    const corners = polylineCorners(start, d);
-    if (corners === null) return;
-    const kept = code.collapsedPolyline ? collapsedSegment(corners, params.nuMaxStep) : cutPolyline(corners, params.nuMaxStep);
-    const chosen = lineSearch(kept, params.lineSearchPoints, (x) => workerObjective(p, wi, w, last, params.alpha, x, code.allTasksObjective));
-    worker.tasks.forEach((t, k) => {
-      w[t] = chosen[k]!;
-    });
+    stepWorker(p, wi, w, d, last, params);
   });
   return normalisePerWorker(p, w);
+}
+
+/**
+ * One worker's move along direction d (§8.3-8.6): the polyline from its
+ * tasks' weights, cut at nu_maxstep (or collapsed, code-compatible), and the
+ * line search's point written into w.
+ */
+export function stepWorker(p: RtPipeline, wi: number, w: number[], d: readonly number[], last: RtEvaluation, params: RtControlParams): void {
+  const code = params.code ?? RT_MODEL_BEHAVIOUR;
+  const worker = p.workers[wi]!;
+  const corners = polylineCorners(worker.tasks.map((t) => w[t]!), d);
+  if (corners === null) return;
+  const kept = code.collapsedPolyline ? collapsedSegment(corners, params.nuMaxStep) : cutPolyline(corners, params.nuMaxStep);
+  const chosen = lineSearch(kept, params.lineSearchPoints, (x) => workerObjective(p, wi, w, last, params.alpha, x, code.allTasksObjective));
+  worker.tasks.forEach((t, k) => {
+    w[t] = chosen[k]!;
+  });
 }
 
 // ---------------------------------------------------------------- the period loop (§3)

@@ -36,8 +36,7 @@
 import type { ControlAction, Controller, Telemetry } from '../../engine/telemetry.js';
 import type { Scenario } from '../../scenario/types.js';
 import {
-  collapsedSegment, controlStep, cutPolyline, lineSearch, polylineCorners, RT_CODE_COMPATIBLE, RT_DIRECTION_CAP,
-  RT_MODEL_BEHAVIOUR, workerObjective, type RtCodeSwitches, type RtControlParams,
+  controlStep, RT_CODE_COMPATIBLE, RT_DIRECTION_CAP, RT_MODEL_BEHAVIOUR, stepWorker, type RtCodeSwitches, type RtControlParams,
 } from '../../sched/rtsched-controller.js';
 import {
   evaluate, normalisePerWorker, RT_DELTA, simplifiedDelays, sloFlags, taskDelays, taskflowsByTask,
@@ -221,7 +220,6 @@ export function measuredEvaluation(p: RtPipeline, weights: readonly number[], m:
  * earlier worker's move (controlStep's Gauss-Seidel does).
  */
 export function measuredControlStep(p: RtPipeline, weights: readonly number[], last: RtEvaluation, params: RtControlParams): number[] {
-  const code = params.code ?? RT_MODEL_BEHAVIOUR;
   const w = weights.slice();
   const byTask = taskflowsByTask(p);
   p.workers.forEach((worker, wi) => {
@@ -237,13 +235,7 @@ export function measuredControlStep(p: RtPipeline, weights: readonly number[], l
     if (big > RT_DIRECTION_CAP) d = d.map((x) => (x * RT_DIRECTION_CAP) / big);
     // A NaN theta (a task that never ran a packet) gives no direction.
     if (d.every((x) => x === 0) || d.some((x) => Number.isNaN(x))) return;
-    const corners = polylineCorners(worker.tasks.map((t) => w[t]!), d);
-    if (corners === null) return;
-    const kept = code.collapsedPolyline ? collapsedSegment(corners, params.nuMaxStep) : cutPolyline(corners, params.nuMaxStep);
-    const chosen = lineSearch(kept, params.lineSearchPoints, (x) => workerObjective(p, wi, w, last, params.alpha, x, code.allTasksObjective));
-    worker.tasks.forEach((t, k) => {
-      w[t] = chosen[k]!;
-    });
+    stepWorker(p, wi, w, d, last, params);
   });
   return normalisePerWorker(p, w);
 }
