@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 const src = join(__dirname, '..', 'src');
 // Earlier layers first; a file may import only from its own layer or earlier ones.
 // index.ts (the library API) sits above everything but the CLI: it may not import src/cli/.
-const ORDER = ['util', 'ring', 'packet', 'hw', 'metrics', 'nf', 'sched', 'traffic', 'scenario', 'graph', 'io', 'engine', 'control', 'report', 'experiments', 'index.ts', 'cli'];
-const PURE = ['ring', 'packet', 'nf', 'sched', 'metrics'];
+const ORDER = ['util', 'ring', 'packet', 'hw', 'metrics', 'nf', 'sched', 'pktsched', 'traffic', 'scenario', 'graph', 'io', 'engine', 'control', 'report', 'experiments', 'index.ts', 'cli'];
+const PURE = ['ring', 'packet', 'nf', 'sched', 'pktsched', 'metrics'];
 // hw/ is pure too except preset-file.ts, which reads user preset files.
 
 function files(dir: string): string[] {
