@@ -83,7 +83,7 @@ describe('deployment on SP-PIFO with dedicated queue blocks', () => {
 });
 
 /**
- * Test-only SP-PIFO over the deployment's blocks (QVISOR.md 1.2: scan a
+ * Test-only SP-PIFO over the deployment's blocks ([SP-PIFO]: scan a
  * block from its lowest-priority queue, first bound <= rank, push-up,
  * push-down on the block's queue 0), with global strict-priority dequeue.
  * Returns the dequeue order as tenant:raw labels.
@@ -117,7 +117,7 @@ function runSpPifo(q: QvisorPreprocessor, d: Deployment, nQueues: number, arriva
   return { order, queues: snapshot, i1Violations };
 }
 
-describe('I1 on SP-PIFO: dedicated blocks keep >>, a shared SP-PIFO breaks it (QVISOR.md 2.5 sequence)', () => {
+describe('I1 on SP-PIFO: dedicated blocks keep >>, a shared SP-PIFO breaks it (the sequence in docs/qvisor.md)', () => {
   // A >> B, L = 10, shift-min{0, 9}: A finals 0–9, B finals 10–19.
   const tenants: TenantSpec[] = ['A', 'B'].map((id) => ({ id, normaliser: { kind: 'shift-min', lo: 0, hi: 9 } }));
   const q = createQvisor(tenants, 'A >> B', { levels: 10 });

@@ -206,7 +206,7 @@ function overload(policy: string, seed: number): { shareB: number; hash: number 
   return { shareB: servedB / served, hash: hash >>> 0 };
 }
 
-describe('I7/I8: operator shares under 2× overload on a PIFO (closed forms of QVISOR.md 2.7)', () => {
+describe('I7/I8: operator shares under 2× overload on a PIFO (closed forms in docs/qvisor.md)', () => {
   it('A + B gives B about 1/2', () => {
     expect(Math.abs(overload('A + B', 1).shareB - 0.5)).toBeLessThan(0.02);
   });
