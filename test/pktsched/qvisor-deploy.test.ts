@@ -33,6 +33,16 @@ describe('deployment on a PIFO', () => {
   });
 });
 
+describe('deployment target checks', () => {
+  it('lists every bad target field in one error', () => {
+    const e = configErrorOf(() => deploy(qv(['A'], 'A'), { kind: 'pifo', queues: 2, maxRank: -1 }));
+    expect(e.problems.map((p) => [p.path, p.expected])).toEqual([
+      ['target.queues', '1 for a PIFO'],
+      ['target.maxRank', 'an integer >= 0'],
+    ]);
+  });
+});
+
 describe('deployment on SP-PIFO with dedicated queue blocks', () => {
   it("the paper's 5-queue example: { T1: 3, 'T2+T3': 2 }", () => {
     const q = qv(['T1', 'T2', 'T3'], 'T1 >> T2 + T3');
