@@ -34,6 +34,7 @@ export type { ScenarioFormat } from './scenario/load.js';
 export type { ResultRecord, LatencySummary } from './metrics/record.js';
 export type { Series, SeriesMeta, PeriodPoint, GroupPoint, TaskPoint, PeriodLatency, Score, SloSpec, SeriesEvent, ControlOutcome } from './metrics/series.js';
 export { scoreSeries } from './metrics/score.js';
+export { seriesToCsv } from './metrics/series-csv.js';
 export { CONTROLLER_KINDS, builtinController, type ControllerKind } from './control/builtin/index.js';
 export type { Telemetry, CoreTelemetry, TaskTelemetry, ControlAction, Controller } from './engine/telemetry.js';
 export type { RunOptions } from './engine/run.js';

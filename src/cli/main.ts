@@ -15,6 +15,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PlanError } from '../graph/plan.js';
 import { recordToJson, recordToMsgpack } from '../metrics/record.js';
 import { NF_KINDS } from '../nf/catalog.js';
+import { seriesToCsv } from '../metrics/series-csv.js';
 import { builtinController, CONTROLLER_KINDS } from '../control/builtin/index.js';
 import { loadScenarioFile, loadScenarioText } from '../scenario/load.js';
 import type { Scenario } from '../scenario/types.js';
@@ -171,6 +172,7 @@ export function createProgram(io: CliIo): Command {
     .option('-q, --quiet', 'no progress indicator')
     .option('--controller <cmd|url>', 'drive the run with an external controller (docs/controller-protocol.md): a command line emu starts and talks to over its stdin/stdout, or tcp://HOST:PORT or unix:/PATH where one listens')
     .option('--controller-timeout <ms>', 'how long to wait for the controller\'s reply at each control point, in ms', parseTimeoutMs, DEFAULT_REPLY_TIMEOUT_MS)
+    .option('--csv <file>', 'also write the run over time as CSV to <file>, one row per control period (- for stdout); needs more than one control period')
     .option('--report <file>', 'also write the run report (HTML: score against the SLOs, traffic, latency, knobs, control over time) to <file>; needs more than one control period')
     .option('--live [port]', 'show the run live in a browser on http://127.0.0.1:PORT/ (default: a free port), ending on the run report', parsePort)
     .addHelpText('after', '\nExamples:\n  emu run scenarios/pipeline-3.yaml\n  emu run scenarios/pipeline-3.yaml --json --seed 7 > result.json\n  emu run scenarios/pipeline-3.yaml --controller "python3 examples/controllers/python/threshold.py"\n  emu run scenarios/loadtest.yaml --controller "node examples/controllers/ts/threshold.mjs" --live --report loadtest.html\n' +
@@ -179,12 +181,13 @@ export function createProgram(io: CliIo): Command {
       'controller: { command, onMiss: no-action, actuationDelay: K } (docs/scenario-format.md). Each control period is then\n' +
       'one point of the record\'s series, scored against the SLOs. A controller may answer setBatch, setWeight,\n' +
       'setPriority, attach, detach, steer, moveFlow, scaleOut, scaleIn and rateLimit (docs/controller-protocol.md).\n')
-    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; report?: string; live?: number | true; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }, cmd: Command) => {
+    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; csv?: string; report?: string; live?: number | true; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }, cmd: Command) => {
       const s = loadScenario(io, file, o, 'virtual');
       // Before the run, so a wrong folder costs a second, not the whole run.
-      const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }, { flag: '--report', file: o.report }], o.json ? '--json' : null);
-      if ((o.report !== undefined || o.live !== undefined) && controlPoints(s.durationCycles, s.controlPeriodCycles) <= 1) {
-        throw new UsageError(`${o.report !== undefined ? '--report' : '--live'}: the run has a single control period, so there is nothing over time to show (set a controlPeriod shorter than the duration)`);
+      const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }, { flag: '--csv', file: o.csv }, { flag: '--report', file: o.report }], o.json ? '--json' : null);
+      const overTime = o.report !== undefined ? '--report' : o.csv !== undefined ? '--csv' : o.live !== undefined ? '--live' : null;
+      if (overTime !== null && controlPoints(s.durationCycles, s.controlPeriodCycles) <= 1) {
+        throw new UsageError(`${overTime}: the run has a single control period, so there is nothing over time to show (set a controlPeriod shorter than the duration)`);
       }
       if (!o.quiet) noteWork(io, s);
       const showProgress = !o.quiet && io.err.isTTY === true;
@@ -235,6 +238,10 @@ export function createProgram(io: CliIo): Command {
         else writeFileSync(o.msgpack, recordToMsgpack(res.record));
       }
       const series = res.record.series;
+      if (o.csv !== undefined && series !== undefined) {
+        if (o.csv === STDOUT) io.out.write(seriesToCsv(series));
+        else writeFileSync(o.csv, seriesToCsv(series));
+      }
       if (o.report !== undefined || live !== null) {
         if (series === undefined) {
           await live?.close();

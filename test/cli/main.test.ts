@@ -588,6 +588,27 @@ describe('emu run --controller', () => {
   });
 });
 
+describe('emu run --csv', () => {
+  it('writes the run over time, one row per control period, with the groups and tasks as columns; a run of one period is refused before it starts', async () => {
+    const LOADTEST = join(root, 'scenarios', 'loadtest.yaml');
+    const r = await emu('run', LOADTEST, '--quiet', '--threads', '1', '--csv', '-');
+    expect(r.code, r.err).toBe(EXIT_OK);
+    const lines = r.out.trim().split('\n');
+    // 4 ms in periods of 0.25 ms: 16 rows under the header.
+    expect(lines).toHaveLength(17);
+    const header = lines[0]!.split(',');
+    expect(header.slice(0, 4)).toEqual(['end_s', 'control', 'slo_ok', 'cores_in_use']);
+    expect(header).toContain('eth0.p99_us');
+    expect(header).toContain('q1@1.batch');
+    const last = lines[16]!.split(',');
+    expect(Number(last[0])).toBeCloseTo(0.004, 12);
+    expect(last.length).toBe(header.length);
+    const one = await emu('run', join(root, 'scenarios', 'l2fwd.yaml'), '--quiet', '--csv', join(dir, 'x.csv'));
+    expect(one.code).toBe(EXIT_BAD_INPUT);
+    expect(one.err).toContain('--csv: the run has a single control period');
+  });
+});
+
 describe('emu run --controller, interrupted', () => {
   it('Ctrl-C (SIGINT) to emu also ends the controller process, which runs in its own process group', async () => {
     const pidFile = join(dir, 'controller.pid');
