@@ -1,5 +1,5 @@
 /**
- * Start-time fair queueing as a PIFO rank program (the PIFO reference model
+ * Start-time fair queueing as a PIFO rank program ([PIFO] reference model
  * and Netbench; docs/pktsched.md, "Rank functions").
  *
  * State: per flow the last finish tag F[f]; per tenant a virtual time V[t],
