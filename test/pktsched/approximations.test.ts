@@ -20,8 +20,10 @@ import { Prng } from '../../src/util/prng.js';
 
 const PACKETS = 50_000;
 
-function run(s: PacketScheduler, seed: number): void {
+/** Runs the open-loop experiment; returns a hash of the dequeued (handle, rank) sequence. */
+function run(s: PacketScheduler, seed: number): number {
   const prng = new Prng(seed);
+  let hash = 0;
   let nextArrival = prng.nextExp(1);
   let nextService = 1;
   let sent = 0;
@@ -31,10 +33,12 @@ function run(s: PacketScheduler, seed: number): void {
       sent++;
       nextArrival += prng.nextExp(1);
     } else {
-      s.dequeue();
+      const h = s.dequeue();
+      if (h >= 0) hash = (Math.imul(hash ^ h, 0x01000193) + s.lastDequeuedRank) | 0;
       nextService += 1;
     }
   }
+  return hash;
 }
 
 describe('approximations under load 1, ranks 0..99, 80-packet buffers', () => {
@@ -57,6 +61,14 @@ describe('approximations under load 1, ranks 0..99, 80-packet buffers', () => {
     expect(m.pifo!.meanDroppedRank()).toBeGreaterThan(95);
     expect(m.pifo!.dequeueInversionEvents).toBe(0);
     expect(Math.abs(m.fifo!.meanDroppedRank() - 49.5)).toBeLessThan(4);
+  });
+
+  it('is deterministic: the same seed gives the same dequeue sequence, another seed a different one', () => {
+    for (const make of Object.values(build)) {
+      const a = run(make(new InversionMeter(100)), 9);
+      expect(run(make(new InversionMeter(100)), 9)).toBe(a);
+      expect(run(make(new InversionMeter(100)), 10)).not.toBe(a);
+    }
   });
 
   it('SP-PIFO and PACKS invert less than FIFO; AIFO and PACKS drop higher ranks than FIFO', () => {
