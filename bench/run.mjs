@@ -1,7 +1,7 @@
 // Runs the benchmarks one after another, each in its own Node process (so
 // one bench's heap, JIT state and worker threads do not colour the next).
 //
-//   npm run bench                      # build, then ring, engine, chain, failure, control (~4 min)
+//   npm run bench                      # build, then ring, engine, chain, failure, control, pktsched (~4 min)
 //   npm run bench -- --quick           # the same as smoke runs (~20 s)
 //   npm run bench -- chain failure     # only these
 //   sudo npm run bench -- hw-forward   # real-time forwarding on veth: root and the native addon
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Run by default, in this order. */
-const DEFAULT = ['ring', 'engine', 'chain', 'failure', 'control'];
+const DEFAULT = ['ring', 'engine', 'chain', 'failure', 'control', 'pktsched'];
 /** Run only when named: needs root, iproute2 and the native addon (docs/hardware-runs.md). */
 const ON_REQUEST = ['hw-forward'];
 /** Not benches: loaded by one. */
