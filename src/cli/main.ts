@@ -279,11 +279,27 @@ export function createProgram(io: CliIo): Command {
     .command('validate')
     .description('check a scenario file and its graph without running it')
     .argument('<file>', 'scenario file, or - for standard input')
-    .action((file: string) => {
-      const s = loadScenario(io, file, {}, 'virtual');
-      // Read the pcap traffic files too: a malformed one is bad input, as for `run`.
-      for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
-      const plan = buildPlan(s);
+    .option('--json', 'print the outcome as JSON: { ok, file, modules, tasks, cores, rings, warnings }, or { ok: false, problems } for a bad one (exit 2)')
+    .action((file: string, o: { json?: boolean }) => {
+      let s: Scenario;
+      let plan: ReturnType<typeof buildPlan>;
+      try {
+        s = loadScenario(io, file, {}, 'virtual');
+        // Read the pcap traffic files too: a malformed one is bad input, as for `run`.
+        for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
+        plan = buildPlan(s);
+      } catch (e) {
+        if (o.json && (e instanceof ConfigError || e instanceof PlanError || e instanceof PcapError)) {
+          const problems = e instanceof ConfigError ? e.problems.map((pr) => ({ path: pr.path, value: pr.value, expected: pr.expected })) : [{ path: e instanceof PlanError ? 'graph' : 'pcap', value: null, expected: e.message }];
+          io.out.write(`${JSON.stringify({ ok: false, file, problems }, null, 2)}\n`);
+          throw new ExitCode(EXIT_BAD_INPUT);
+        }
+        throw e;
+      }
+      if (o.json) {
+        io.out.write(`${JSON.stringify({ ok: true, file, modules: s.modules.length, tasks: s.tasks.length, cores: s.machine.cores, rings: plan.channels.length, warnings: plan.warnings }, null, 2)}\n`);
+        return;
+      }
       for (const w of plan.warnings) io.err.write(`warning: ${w}\n`);
       io.out.write(`${file === STDOUT ? '(standard input)' : file}: ok (${s.modules.length} modules, ${s.tasks.length} tasks on ${s.machine.cores} cores, ${plan.channels.length} rings)\n`);
     });

@@ -239,16 +239,20 @@ export function addScenarioCommand(program: Command, io: CliIo, parseSeed: (v: s
 
   cmd.command('list')
     .description('list the experiments')
-    .action(() => {
-      io.out.write(renderTable([{ title: 'name' }, { title: 'what it shows' }], EXPERIMENTS.map((e) => [e.name, e.title])));
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      if (o.json) io.out.write(`${JSON.stringify(EXPERIMENTS.map((e) => ({ name: e.name, title: e.title })), null, 2)}\n`);
+      else io.out.write(renderTable([{ title: 'name' }, { title: 'what it shows' }], EXPERIMENTS.map((e) => [e.name, e.title])));
     });
   cmd.command('show')
     .description('describe an experiment and its parameters')
     .argument('<name>')
-    .action((name: string) => {
+    .option('--json', 'machine-readable output')
+    .action((name: string, o: { json?: boolean }) => {
       const e = findExperiment(name);
       if (!e) throw new UsageError(`unknown scenario "${name}"; expected one of: ${EXPERIMENTS.map((x) => x.name).join(', ')}`);
-      io.out.write(describe(e));
+      if (o.json) io.out.write(`${JSON.stringify({ name: e.name, title: e.title, description: e.description, parameters: e.parameters }, null, 2)}\n`);
+      else io.out.write(describe(e));
     });
   runOptions(cmd.command('run').description('run an experiment').argument('<name>'))
     .action((name: string, flags: RunFlags) => runNamed(io, name, flags));

@@ -588,6 +588,27 @@ describe('emu run --controller', () => {
   });
 });
 
+describe('--json on validate, scenario list and scenario show', () => {
+  it('validate --json: the counts for a good scenario, every problem with its path for a bad one (exit 2)', async () => {
+    const good = await emu('validate', join(root, 'scenarios', 'rtc-4.yaml'), '--json');
+    expect(good.code).toBe(EXIT_OK);
+    expect(JSON.parse(good.out)).toMatchObject({ ok: true, modules: 12, tasks: 4, cores: 4, rings: 4, warnings: [] });
+    const bad = await emu('validate', tmpFile('bad-json.yaml', 'name: x\nduration: soon\n'), '--json');
+    expect(bad.code).toBe(EXIT_BAD_INPUT);
+    const out = JSON.parse(bad.out) as { ok: boolean; problems: { path: string }[] };
+    expect(out.ok).toBe(false);
+    expect(out.problems.map((p) => p.path)).toContain('duration');
+  });
+
+  it('scenario list --json and scenario show NAME --json', async () => {
+    const list = JSON.parse((await emu('scenario', 'list', '--json')).out) as { name: string }[];
+    expect(list.map((e) => e.name)).toContain('autoscale');
+    const show = JSON.parse((await emu('scenario', 'show', 'autoscale', '--json')).out) as { name: string; parameters: { name: string }[] };
+    expect(show.name).toBe('autoscale');
+    expect(show.parameters.map((p) => p.name)).toContain('slos');
+  });
+});
+
 describe('emu run --csv', () => {
   it('writes the run over time, one row per control period, with the groups and tasks as columns; a run of one period is refused before it starts', async () => {
     const LOADTEST = join(root, 'scenarios', 'loadtest.yaml');
