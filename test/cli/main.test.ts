@@ -500,7 +500,7 @@ describe('emu --help', () => {
     expect(r.err).toBe('');
     expect(r.out).toMatch(/Usage: emu /);
     expect(r.out).toMatch(/\n\s+run \[options\] <file>/);
-    expect(r.out).toMatch(/\n\s+validate <file>/);
+    expect(r.out).toMatch(/\n\s+validate \[options\] <file>/);
     expect(r.out).toMatch(/\n\s+nf\b/);
   });
 });
