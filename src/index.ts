@@ -87,6 +87,8 @@ export interface LoadScenarioOptions {
   threads?: number | 'auto';
   /** Overrides the scenario's `duration`, e.g. "2ms" (a number is seconds, as in the file). */
   duration?: string | number;
+  /** Sets fields before the scenario is checked, as `--set` does: ["ports[0].traffic.rate=5Mpps", "duration=2ms"]. */
+  set?: readonly string[];
   /** What relative paths inside text or an object (pcap files, taps) resolve against; default the current directory. */
   baseDir?: string;
 }
@@ -96,8 +98,9 @@ function isScenarioText(x: unknown): x is ScenarioText {
   return isPlainObject(x) && typeof x['text'] === 'string';
 }
 
-function overridesOf(o: { seed?: number; threads?: number | 'auto'; duration?: string | number }): ScenarioOverrides {
+function overridesOf(o: { seed?: number; threads?: number | 'auto'; duration?: string | number; set?: readonly string[] }): ScenarioOverrides {
   const ov: ScenarioOverrides = {};
+  if (o.set !== undefined && o.set.length > 0) ov.set = o.set;
   if (o.seed !== undefined) ov.seed = o.seed;
   if (o.threads !== undefined) ov.threads = o.threads;
   if (o.duration !== undefined) ov.duration = o.duration;
@@ -192,6 +195,13 @@ function isResolvedScenario(x: unknown): x is Scenario {
 /** The scenario to run: `input` loaded with the overrides, or a resolved one with the overrides it can take. */
 function scenarioToRun(input: ScenarioInput | Scenario, opts: ApiRunOptions): Scenario {
   if (!isResolvedScenario(input)) return loadScenario(input, opts);
+  if (opts.set !== undefined && opts.set.length > 0) {
+    throw new ConfigError('run options', [{
+      path: 'set',
+      value: opts.set,
+      expected: 'no set override for a scenario already loaded: pass it to loadScenario(file, { set }), or give run() the file',
+    }]);
+  }
   if (opts.duration !== undefined) {
     throw new ConfigError('run options', [{
       path: 'duration',
@@ -214,7 +224,7 @@ function scenarioToRun(input: ScenarioInput | Scenario, opts: ApiRunOptions): Sc
  * fails. An external controller is always ended, whatever happens.
  */
 export async function run(input: ScenarioInput | Scenario, opts: ApiRunOptions = {}): Promise<RunResult> {
-  const { seed: _seed, duration: _duration, baseDir: _baseDir, externalController, onControllerStderr, ...engineOpts } = opts;
+  const { seed: _seed, duration: _duration, set: _set, baseDir: _baseDir, externalController, onControllerStderr, ...engineOpts } = opts;
   if (externalController !== undefined && opts.controller !== undefined) {
     throw new ConfigError('run options', [{ path: 'externalController', value: externalController, expected: 'either controller or externalController, not both' }]);
   }

@@ -105,6 +105,11 @@ function untilInterrupted(): Promise<void> {
   return new Promise((resolve) => process.once('SIGINT', () => resolve()));
 }
 
+/** Commander's collector for a repeatable --set. */
+function collectSets(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
 function parseThreads(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1024) throw new InvalidArgumentError(`expected "auto" or an integer between 1 and 1024, got "${v}"`);
@@ -120,10 +125,11 @@ function parseThreads(v: string): number | 'auto' {
 function loadScenario(
   io: CliIo,
   file: string,
-  o: { seed?: number; threads?: number | 'auto'; duration?: string },
+  o: { seed?: number; threads?: number | 'auto'; duration?: string; set?: string[] },
   time: 'virtual' | 'real',
 ): Scenario {
-  const overrides: { seed?: number; threads?: number | 'auto'; duration?: string } = {};
+  const overrides: { seed?: number; threads?: number | 'auto'; duration?: string; set?: string[] } = {};
+  if (o.set !== undefined && o.set.length > 0) overrides.set = o.set;
   if (o.seed !== undefined) overrides.seed = o.seed;
   if (o.threads !== undefined) overrides.threads = o.threads;
   if (o.duration !== undefined) overrides.duration = o.duration;
@@ -169,6 +175,7 @@ export function createProgram(io: CliIo): Command {
     .option('--seed <n>', 'override the scenario seed', parseSeed)
     .option('--threads <n>', 'worker threads: an integer or "auto" (one per emulated core); results do not depend on it', parseThreads)
     .option('--duration <d>', 'override the virtual duration, e.g. 10ms or 2s')
+    .option('--set <path=value>', 'set one field of the scenario before it is checked, e.g. --set ports[0].traffic.rate=5Mpps (repeatable)', collectSets, [])
     .option('-q, --quiet', 'no progress indicator')
     .option('--controller <cmd|url>', 'drive the run with an external controller (docs/controller-protocol.md): a command line emu starts and talks to over its stdin/stdout, or tcp://HOST:PORT or unix:/PATH where one listens')
     .option('--controller-timeout <ms>', 'how long to wait for the controller\'s reply at each control point, in ms', parseTimeoutMs, DEFAULT_REPLY_TIMEOUT_MS)
@@ -181,7 +188,7 @@ export function createProgram(io: CliIo): Command {
       'controller: { command, onMiss: no-action, actuationDelay: K } (docs/scenario-format.md). Each control period is then\n' +
       'one point of the record\'s series, scored against the SLOs. A controller may answer setBatch, setWeight,\n' +
       'setPriority, attach, detach, steer, moveFlow, scaleOut, scaleIn and rateLimit (docs/controller-protocol.md).\n')
-    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; csv?: string; report?: string; live?: number | true; seed?: number; threads?: number | 'auto'; duration?: string; quiet?: boolean; controller?: string; controllerTimeout: number }, cmd: Command) => {
+    .action(async (file: string, o: { json?: boolean; out?: string; msgpack?: string; csv?: string; report?: string; live?: number | true; seed?: number; threads?: number | 'auto'; duration?: string; set: string[]; quiet?: boolean; controller?: string; controllerTimeout: number }, cmd: Command) => {
       const s = loadScenario(io, file, o, 'virtual');
       // Before the run, so a wrong folder costs a second, not the whole run.
       const toStdout = checkOutputs([{ flag: '--out', file: o.out }, { flag: '--msgpack', file: o.msgpack }, { flag: '--csv', file: o.csv }, { flag: '--report', file: o.report }], o.json ? '--json' : null);
@@ -280,11 +287,12 @@ export function createProgram(io: CliIo): Command {
     .description('check a scenario file and its graph without running it')
     .argument('<file>', 'scenario file, or - for standard input')
     .option('--json', 'print the outcome as JSON: { ok, file, modules, tasks, cores, rings, warnings }, or { ok: false, problems } for a bad one (exit 2)')
-    .action((file: string, o: { json?: boolean }) => {
+    .option('--set <path=value>', 'set one field of the scenario before it is checked (repeatable)', collectSets, [])
+    .action((file: string, o: { json?: boolean; set: string[] }) => {
       let s: Scenario;
       let plan: ReturnType<typeof buildPlan>;
       try {
-        s = loadScenario(io, file, {}, 'virtual');
+        s = loadScenario(io, file, { set: o.set }, 'virtual');
         // Read the pcap traffic files too: a malformed one is bad input, as for `run`.
         for (const p of s.ports) if (p.traffic?.kind === 'pcap') readPcapFile(p.traffic.file);
         plan = buildPlan(s);

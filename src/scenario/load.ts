@@ -8,6 +8,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
+import { pathSegments } from './path.js';
 import { type Document, LineCounter, isAlias, isCollection, isScalar, parseDocument, visit } from 'yaml';
 import { ConfigError, MAX_KEPT_PROBLEMS, type Problem, Problems } from '../util/config-check.js';
 import { lineColumn, locateJsonError } from './json-error.js';
@@ -357,23 +358,6 @@ function firstLine(message: string): string {
 
 // ------------------------------------------------------ problem -> source line
 
-const SEGMENT_RE = /^(?:\.?([A-Za-z_$][A-Za-z0-9_$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
-
-/** "modules[1].config.x" -> ["modules", 1, "config", "x"]; null for paths that are not into the file ("--seed", "line 3, column 1"). */
-export function pathSegments(path: string): (string | number)[] | null {
-  const out: (string | number)[] = [];
-  let rest = path;
-  while (rest.length > 0) {
-    const m = SEGMENT_RE.exec(rest);
-    if (m === null) return null;
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(Number(m[2]));
-    else out.push(JSON.parse(m[3]!) as string);
-    rest = rest.slice(m[0].length);
-  }
-  return out;
-}
-
 /** Sets `line` on problems whose path (or its nearest existing parent, not the root) is in the document. */
 function addLines(problems: Problem[], parsed: Parsed): void {
   if (!problems.some((pr) => pathSegments(pr.path) !== null)) return;
@@ -398,3 +382,5 @@ function addLines(problems: Problem[], parsed: Parsed): void {
     }
   }
 }
+
+export { pathSegments } from './path.js';

@@ -283,6 +283,8 @@ export interface ScenarioOverrides {
   threads?: number | 'auto';
   /** `--duration`: as the `duration` field. */
   duration?: string | number;
+  /** `--set PATH=VALUE`, in order (set-override.ts). */
+  set?: readonly string[];
 }
 
 /** What the validator needs to know about one built-in controller kind (control/builtin); passed in, never imported. */

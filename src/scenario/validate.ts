@@ -54,6 +54,7 @@ import {
 } from './limits.js';
 import { controlPoints, formatCount, offeredFrames } from './work.js';
 import { checkTraffic, generatorFlowIds, generatorsOf } from './traffic.js';
+import { applySets } from './set-override.js';
 import { POLICIES, defaultPolicyParams, type PolicyName } from '../sched/policy.js';
 import type {
   EdgeSpec,
@@ -214,10 +215,11 @@ export function checkScenario(
   opts: ValidateOptions,
   ctx: CheckContext,
 ): Scenario | undefined {
-  const top = asObject(p, raw, '');
-  if (top === undefined) return undefined;
-  if (!checkCounts(p, top)) return undefined;
   const ov = opts.overrides ?? {};
+  const before0 = p.count;
+  const top = asObject(p, applySets(p, raw, ov.set ?? []), '');
+  if (top === undefined || p.count !== before0) return undefined;
+  if (!checkCounts(p, top)) return undefined;
   rejectUnknownKeys(p, top, TOP_KEYS, '');
 
   if (top['version'] !== undefined && top['version'] !== 1) {

@@ -609,6 +609,19 @@ describe('--json on validate, scenario list and scenario show', () => {
   });
 });
 
+describe('emu run --set', () => {
+  it('sets fields before the checks (repeatable); a bad one is bad input named by the option', async () => {
+    const r = await emu('run', join(root, 'scenarios', 'pipeline-3.yaml'), '--json', '--quiet', '--set', 'duration=1ms', '--set', 'tasks[1].batch=8');
+    expect(r.code, r.err).toBe(EXIT_OK);
+    const rec = JSON.parse(r.out) as ResultRecord;
+    expect(rec.time.durationCycles).toBe(2.6e6);
+    expect(rec.tasks[1]!.meanBatch).toBeLessThanOrEqual(8);
+    const bad = await emu('run', join(root, 'scenarios', 'pipeline-3.yaml'), '--quiet', '--set', 'tasks[7].batch=8');
+    expectBadInput(bad);
+    expect(bad.err).toContain('--set tasks[7].batch: got "tasks[7].batch=8", expected an index of the list tasks (it has 3 entries)');
+  });
+});
+
 describe('emu run --csv', () => {
   it('writes the run over time, one row per control period, with the groups and tasks as columns; a run of one period is refused before it starts', async () => {
     const LOADTEST = join(root, 'scenarios', 'loadtest.yaml');
